@@ -1,0 +1,60 @@
+"""A regular (non-editable) install into a fresh venv works from any directory."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT, free_port, wait_for_port
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def venv(tmp_path_factory) -> Path:
+    """A fresh venv with ``pip install <checkout>``, built from a copy of the source."""
+    base = tmp_path_factory.mktemp("install")
+    source = base / "src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "build", "*.egg-info", "__pycache__", ".*_cache"))
+    env_dir = base / "venv"
+    subprocess.run([sys.executable, "-m", "venv", str(env_dir)], check=True, timeout=120)
+    subprocess.run([str(env_dir / "bin" / "python"), "-m", "pip", "install", "-q", str(source)],
+                   check=True, timeout=600)
+    shutil.rmtree(source)  # the installed package must not depend on the checkout
+    return env_dir
+
+
+def test_only_werkzeug_and_markupsafe_are_required(venv):
+    code = ("import importlib.metadata as m, json; "
+            "print(json.dumps(m.requires('webquiz')))")
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", code], capture_output=True,
+                         text=True, check=True).stdout
+    core = sorted(r.split(">")[0].split("=")[0].strip().lower()
+                  for r in json.loads(out) if "extra ==" not in r)
+    assert core == ["markupsafe", "werkzeug"]
+    assert any("mod_wsgi" in r and 'extra == "apache"' in r for r in json.loads(out))
+
+
+def test_installed_command_serves_the_bundled_handlers(venv, tmp_path):
+    routes = subprocess.run([str(venv / "bin" / "webquiz"), "routes"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60, check=True).stdout
+    assert "/simple" in routes and "site-packages/webquiz/handlers/simple.py" in routes
+
+    port = free_port()
+    proc = subprocess.Popen([str(venv / "bin" / "python"), "-m", "webquiz", "serve",
+                             "--port", str(port)], cwd=tmp_path,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, proc)
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/simple", timeout=10) as r:
+            assert r.status == 200 and b"<time datetime=" in r.read()
+    finally:
+        proc.terminate()
+        proc.wait(10)

@@ -1,0 +1,98 @@
+"""The ``webquiz`` command: ``serve`` the pack locally, list its ``routes``."""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from collections.abc import Sequence
+
+from . import __version__
+from .app import HANDLERS_ENV, make_app
+
+
+def _is_loopback(host: str) -> bool:
+    """True for localhost and loopback addresses (127.0.0.0/8, ::1)."""
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Run werkzeug's development server, threaded, on the chosen host and port."""
+    from .devserver import serve
+
+    if args.debug and not _is_loopback(args.host) and not args.allow_remote_debug:
+        print(
+            f"webquiz: refusing --debug on {args.host}: the debugger runs any Python code a "
+            "visitor types. Use a loopback host, or add --allow-remote-debug if you must.",
+            file=sys.stderr,
+        )
+        return 2
+    app = make_app(args.handlers, gateway="dev server", debug=args.debug)
+    routes = app.table.routes()
+    print(f"webquiz: {len(routes)} pages from {app.folder}", file=sys.stderr, flush=True)
+    serve(app, args.host, args.port, reload=args.reload, debug=args.debug,
+          extra_files=[str(route.path) for route in routes])
+    return 0
+
+
+def cmd_routes(args: argparse.Namespace) -> int:
+    """Print the routing table: URL name, module file, summary."""
+    app = make_app(args.handlers, eager=True)
+    routes = app.table.routes()
+    width = max((len(route.name) for route in routes), default=4) + 1
+    print(f"{'NAME':<{width}} FILE")
+    for route in routes:
+        note = "  (failed to import: answers 500)" if route.error else ""
+        print(f"/{route.name:<{width - 1}} {route.path}{note}")
+    for path in app.table.skipped():
+        print(f"webquiz: {path} defines no handler(req): not routed", file=sys.stderr)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of the ``webquiz`` command."""
+    parser = argparse.ArgumentParser(
+        prog="webquiz", description="Serve the classic CGI and mod_python example pages."
+    )
+    parser.add_argument("--version", action="version", version=f"webquiz {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    handlers_help = f"folder of handler modules (default: ${HANDLERS_ENV}, else the pack's own)"
+
+    serve = sub.add_parser("serve", help="run the development server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port to bind (default 8000)")
+    serve.add_argument("--handlers", metavar="DIR", help=handlers_help)
+    serve.add_argument("--debug", action="store_true",
+                       help="show tracebacks and werkzeug's interactive debugger (loopback only)")
+    serve.add_argument("--allow-remote-debug", action="store_true",
+                       help="allow --debug on a non-loopback host (dangerous)")
+    serve.add_argument("--reload", action="store_true", help="restart when a source file changes")
+    serve.set_defaults(func=cmd_serve)
+
+    routes = sub.add_parser("routes", help="list the pages: URL name and module file")
+    routes.add_argument("--handlers", metavar="DIR", help=handlers_help)
+    routes.set_defaults(func=cmd_routes)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``webquiz`` command; returns the exit status."""
+    args = build_parser().parse_args(argv)
+    try:
+        status: int = args.func(args)
+    except NotADirectoryError as exc:
+        print(f"webquiz: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return status
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,226 @@
+"""The request object a handler receives: mod_python's names over werkzeug's parsing.
+
+A handler reads ``req.path_info``, ``req.form.getfirst("month")`` or ``req.cookies``,
+sets ``req.content_type`` and ``req.headers_out``, calls ``req.write(...)`` and returns
+``OK``. Everything is parsed by werkzeug; this module only renames and collects.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from werkzeug.datastructures import FileStorage, Headers, MultiDict
+from werkzeug.http import dump_cookie
+from werkzeug.wrappers import Request as _WerkzeugRequest
+
+#: A handler returns OK when it wrote its page (mod_python's ``apache.OK``).
+OK = 0
+#: A handler returns DECLINED when the request is not for it: the client gets a 404.
+DECLINED = -1
+
+
+class Request(_WerkzeugRequest):
+    """werkzeug's Request with the pack's limits on what forms may cost."""
+
+    #: Form fields (not files) held in memory, per field.
+    max_form_memory_size = 64 * 1024
+    #: Fields and files in one multipart body.
+    max_form_parts = 100
+
+
+def wsgi_text(value: str) -> str:
+    """Decode a WSGI environ string (bytes as latin-1) as UTF-8, replacing bad bytes."""
+    return value.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
+class Form:
+    """Form fields from the query string and a POST body, as mod_python's FieldStorage.
+
+    ``getfirst`` and ``getlist`` keep the book's handler code working; item access,
+    ``in`` and ``keys`` behave as on a dict of first values.
+    """
+
+    def __init__(self, values: MultiDict[str, str]) -> None:
+        self._values = values
+
+    def getfirst(self, name: str, default: str | None = None) -> str | None:
+        """Return the first value sent for *name*, or *default*."""
+        values = self._values.getlist(name)
+        return values[0] if values else default
+
+    def getlist(self, name: str) -> list[str]:
+        """Return every value sent for *name*, in order (empty when none)."""
+        return self._values.getlist(name)
+
+    def keys(self) -> list[str]:
+        """Return the field names, each once, in the order first sent."""
+        # CombinedMultiDict.keys() is a set (no order): walk the items instead.
+        return list(dict.fromkeys(key for key, _ in self._values.items(multi=True)))
+
+    def get(self, name: str, default: str | None = None) -> str | None:
+        """Same as :meth:`getfirst`."""
+        return self.getfirst(name, default)
+
+    def __getitem__(self, name: str) -> str:
+        values = self._values.getlist(name)
+        if not values:
+            raise KeyError(name)
+        return values[0]
+
+    def __contains__(self, name: object) -> bool:
+        return name in self._values
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.keys())
+
+    def __len__(self) -> int:
+        return len(self.keys())
+
+    def __repr__(self) -> str:
+        return f"Form({list(self._values.items(multi=True))!r})"
+
+
+class HandlerRequest:
+    """What ``handler(req)`` receives: the request, and the response being written.
+
+    The request side wraps a werkzeug :class:`Request` (``req.request``); the response
+    side collects ``write`` calls, ``status``, ``content_type`` and ``headers_out``.
+    """
+
+    def __init__(self, environ: dict[str, Any], *, app_root: str, filename: str = "") -> None:
+        self.environ = environ
+        self.request = Request(environ)
+        #: Status of the response; a handler may set it or return it.
+        self.status = 200
+        #: Content type of the response; ``; charset=utf-8`` is added to text types.
+        self.content_type = "text/html"
+        #: Headers of the response (``Set-Cookie`` lines, ``Location``, ...).
+        self.headers_out = Headers()
+        #: The mount point of the whole pack (SCRIPT_NAME before the handler name).
+        self.app_root = app_root
+        #: The handler's module file.
+        self.filename = filename
+        self._body: list[bytes] = []
+
+    # -- what came in ---------------------------------------------------------
+
+    @property
+    def method(self) -> str:
+        """The HTTP method, upper case."""
+        return self.request.method
+
+    @property
+    def header_only(self) -> bool:
+        """True for HEAD: the body is dropped whatever is written."""
+        return self.method == "HEAD"
+
+    @property
+    def script_name(self) -> str:
+        """The URL path up to and including the handler's name (decoded)."""
+        return wsgi_text(self.environ.get("SCRIPT_NAME", ""))
+
+    @property
+    def path_info(self) -> str:
+        """The URL path after the handler's name (decoded): ``/3/4`` for ``/pathinfo/3/4``."""
+        return wsgi_text(self.environ.get("PATH_INFO", ""))
+
+    @property
+    def uri(self) -> str:
+        """The whole URL path of the request, without the query string (decoded)."""
+        return self.script_name + self.path_info
+
+    @property
+    def args(self) -> str:
+        """The raw query string, as mod_python's ``req.args``."""
+        return wsgi_text(self.environ.get("QUERY_STRING", ""))
+
+    @property
+    def headers_in(self) -> Any:
+        """The request headers (case-insensitive)."""
+        return self.request.headers
+
+    @property
+    def form(self) -> Form:
+        """Fields of the query string and of a form POST, with getfirst/getlist."""
+        return Form(self.request.values)
+
+    @property
+    def files(self) -> MultiDict[str, FileStorage]:
+        """Uploaded files by field name (werkzeug FileStorage objects)."""
+        return self.request.files
+
+    @property
+    def cookies(self) -> MultiDict[str, str]:
+        """The cookies the client sent."""
+        return self.request.cookies
+
+    @property
+    def remote_addr(self) -> str:
+        """The client's address."""
+        return self.request.remote_addr or ""
+
+    @property
+    def gateway(self) -> str:
+        """Which gateway serves this request: dev server, CGI, mod_wsgi or another."""
+        named = self.environ.get("webquiz.gateway")
+        if named:
+            return str(named)
+        if "mod_wsgi.version" in self.environ:
+            version = ".".join(str(part) for part in self.environ["mod_wsgi.version"])
+            return f"mod_wsgi {version}"
+        if self.environ.get("GATEWAY_INTERFACE", "").startswith("CGI"):
+            return "CGI"
+        return str(self.environ.get("SERVER_SOFTWARE", "WSGI"))
+
+    # -- links ------------------------------------------------------------------
+
+    def url(self, *segments: object, **query: Any) -> str:
+        """A URL path to this handler plus *segments*, with a query string from *query*.
+
+        Segments and values are URL-quoted, so the result is safe in an ``href`` once
+        HTML-escaped (markupsafe does that when it is formatted into a template).
+        """
+        return _link(self.script_name, segments, query)
+
+    def app_url(self, *segments: object, **query: Any) -> str:
+        """A URL path under the pack's mount point: ``req.app_url("get")`` links to /get."""
+        return _link(self.app_root, segments or ("",), query)
+
+    # -- what goes out ------------------------------------------------------------
+
+    def write(self, data: str | bytes) -> None:
+        """Append *data* to the response body (str is encoded as UTF-8)."""
+        self._body.append(data.encode("utf-8") if isinstance(data, str) else bytes(data))
+
+    @property
+    def body(self) -> bytes:
+        """What has been written so far."""
+        return b"".join(self._body)
+
+    def set_cookie(self, key: str, value: str = "", **options: Any) -> None:
+        """Add a Set-Cookie header; options as werkzeug's ``dump_cookie`` (max_age, ...).
+
+        The path defaults to the pack's mount point, so the cookie reaches every page.
+        """
+        options.setdefault("path", self.app_root or "/")
+        self.headers_out.add("Set-Cookie", dump_cookie(key, value, **options))
+
+    def delete_cookie(self, key: str, **options: Any) -> None:
+        """Tell the client to drop a cookie: Max-Age=0 and an Expires in the past."""
+        self.set_cookie(key, "", max_age=0, expires=0, **options)
+
+    def log_error(self, message: str) -> None:
+        """Write one line to the server's error log (``wsgi.errors``)."""
+        stream: Any = self.environ.get("wsgi.errors") or sys.stderr
+        stream.write(f"webquiz: {message}\n")
+        stream.flush()
+
+
+def _link(base: str, segments: tuple[object, ...], query: dict[str, Any]) -> str:
+    path = quote(base, safe="/") + "".join("/" + quote(str(s), safe="") for s in segments)
+    if query:
+        path += "?" + urlencode(query, doseq=True)
+    return path or "/"
