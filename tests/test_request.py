@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+
 import pytest
-from werkzeug.test import Client
+from werkzeug.datastructures import FileStorage
+from werkzeug.test import Client, encode_multipart
 
 from conftest import ValidatingClient
 from webquiz import make_app
@@ -102,6 +106,33 @@ HANDLERS = {
         def handler(req):
             f = req.files["file"]
             req.write(f"{f.filename}:{len(f.read())}")
+    ''',
+    "bigform": '''
+        def handler(req):
+            if req.path_info == "/raised":
+                req.max_body = req.max_upload
+            req.write(str(len(req.form.getfirst("a", ""))))
+    ''',
+    "hashing": '''
+        import hashlib
+
+        class Sink:
+            def __init__(self):
+                self.md5 = hashlib.md5()
+                self.size = 0
+
+            def write(self, data):
+                self.md5.update(data)
+                self.size += len(data)
+
+            def seek(self, *args):
+                return 0
+
+        def handler(req):
+            req.max_body = req.max_upload
+            req.stream_uploads(lambda *args: Sink())
+            sink = req.files["file"].stream
+            req.write(f"{sink.size} {sink.md5.hexdigest()} {type(sink).__name__}")
     ''',
 }
 
@@ -230,7 +261,30 @@ def test_gateway_name_under_mod_wsgi_and_cgi(client):
 
 
 def test_uploaded_files(client):
-    import io
-
     response = client.post("/upload", data={"file": (io.BytesIO(b"abc"), "a.txt")})
     assert response.get_data(as_text=True) == "a.txt:3"
+
+
+def test_body_over_the_default_limit_is_413(client):
+    ok = client.post("/bigform", data={"a": "x" * 60_000})
+    assert (ok.status_code, ok.get_data(as_text=True)) == (200, "60000")
+    big = client.post("/bigform", data={"a": "x" * 70_000})
+    assert big.status_code == 413
+
+
+def test_a_page_can_raise_its_body_limit_to_the_upload_cap(make_handlers):
+    app = make_app(make_handlers(**HANDLERS), max_upload=200_000)
+    client = ValidatingClient(app)
+    response = client.post("/bigform/raised", data={"f": (io.BytesIO(b"y" * 150_000), "f")})
+    assert response.status_code == 200
+    assert client.post("/bigform/raised",
+                       data={"f": (io.BytesIO(b"y" * 250_000), "f")}).status_code == 413
+
+
+def test_uploads_can_stream_to_a_sink(client):
+    data = bytes(range(256)) * 4096
+    # Encoded here: werkzeug's builder would spool a body this big to a file it never closes.
+    boundary, body = encode_multipart({"file": FileStorage(io.BytesIO(data), "big.bin")})
+    response = client.post("/hashing", data=body,
+                           content_type=f'multipart/form-data; boundary="{boundary}"')
+    assert response.get_data(as_text=True) == f"{len(data)} {hashlib.md5(data).hexdigest()} Sink"

@@ -25,12 +25,14 @@ from werkzeug.wrappers import Response
 
 from .dispatch import ROUTE, HandlerTable, Route
 from .html import page
-from .request import DECLINED, OK, HandlerRequest, wsgi_text
+from .request import DECLINED, MAX_UPLOAD, OK, HandlerRequest, wsgi_text
 
 StartResponse = Callable[..., Any]
 
 #: Environment variable naming the handlers folder, for every gateway.
 HANDLERS_ENV = "WEBQUIZ_HANDLERS"
+#: Environment variable with the upload cap in bytes (default 1 GiB).
+MAX_UPLOAD_ENV = "WEBQUIZ_MAX_UPLOAD"
 
 
 def default_handlers_dir() -> Path:
@@ -56,11 +58,14 @@ class WebQuiz:
         gateway: str | None = None,
         debug: bool = False,
         eager: bool = True,
+        max_upload: int | None = None,
     ) -> None:
         self.table = HandlerTable(resolve_handlers_dir(handlers), eager=eager)
         self.gateway = gateway
         #: In debug mode a handler's exception propagates (to werkzeug's debugger).
         self.debug = debug
+        #: The cap on uploads offered to pages that accept them (``req.max_upload``).
+        self.max_upload = max_upload or int(os.environ.get(MAX_UPLOAD_ENV, MAX_UPLOAD))
         if eager:
             for route in self.table.routes():
                 if route.error:
@@ -75,6 +80,7 @@ class WebQuiz:
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
         if self.gateway:
             environ.setdefault("webquiz.gateway", self.gateway)
+        environ["webquiz.max_upload"] = self.max_upload
         response = self.respond(environ)
         return response(environ, start_response)
 
@@ -196,9 +202,11 @@ def make_app(
     gateway: str | None = None,
     debug: bool = False,
     eager: bool = True,
+    max_upload: int | None = None,
 ) -> WebQuiz:
     """Return the WSGI application serving *handlers* (default: $WEBQUIZ_HANDLERS or the pack).
 
     ``eager=False`` imports a handler only when it is first asked for (for CGI).
+    ``max_upload`` caps uploads in bytes (default $WEBQUIZ_MAX_UPLOAD, else 1 GiB).
     """
-    return WebQuiz(handlers, gateway=gateway, debug=debug, eager=eager)
+    return WebQuiz(handlers, gateway=gateway, debug=debug, eager=eager, max_upload=max_upload)

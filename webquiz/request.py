@@ -8,8 +8,9 @@ sets ``req.content_type`` and ``req.headers_out``, calls ``req.write(...)`` and 
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
-from typing import Any
+from collections.abc import Callable, Iterator
+from functools import cached_property
+from typing import IO, Any
 from urllib.parse import quote, urlencode
 
 from werkzeug.datastructures import FileStorage, Headers, MultiDict
@@ -22,13 +23,57 @@ OK = 0
 DECLINED = -1
 
 
-class Request(_WerkzeugRequest):
-    """werkzeug's Request with the pack's limits on what forms may cost."""
+#: Default cap on a request body; a page that takes uploads raises it (``req.max_body``).
+MAX_BODY = 64 * 1024
+#: Default cap on an upload body, for pages that raise ``req.max_body`` to ``req.max_upload``.
+MAX_UPLOAD = 1024**3
 
-    #: Form fields (not files) held in memory, per field.
-    max_form_memory_size = 64 * 1024
+StreamFactory = Callable[..., IO[bytes]]
+
+
+class Request(_WerkzeugRequest):
+    """werkzeug's Request with the pack's limits on what a body may cost.
+
+    Over a limit, reading ``form``, ``files`` or the body raises werkzeug's
+    RequestEntityTooLarge: the client gets a 413.
+    """
+
+    #: The whole body; raised per request by pages that accept uploads.
+    max_content_length: int | None = MAX_BODY
+    #: Form fields (not files) held in memory, per field: 64 KiB, plus 1 KiB because
+    #: werkzeug's multipart decoder applies this cap to its working buffer too, which
+    #: holds one 64 KiB read plus an undecided tail of at most a boundary's length.
+    max_form_memory_size = 65 * 1024
     #: Fields and files in one multipart body.
     max_form_parts = 100
+    #: Where uploaded file parts are written; None: werkzeug's spooled temporary file.
+    stream_factory: StreamFactory | None = None
+
+    def _get_file_stream(
+        self,
+        total_content_length: int | None,
+        content_type: str | None,
+        filename: str | None = None,
+        content_length: int | None = None,
+    ) -> IO[bytes]:
+        factory = self.stream_factory or super()._get_file_stream
+        stream = factory(total_content_length, content_type, filename, content_length)
+        # Kept so close() can release it even when parsing stops half-way (a 413, a
+        # truncated body), where werkzeug's files dict never receives it.
+        self._file_streams.append(stream)
+        return stream
+
+    @cached_property
+    def _file_streams(self) -> list[IO[bytes]]:
+        return []
+
+    def close(self) -> None:
+        """Close uploaded files, including any left by a parse that stopped half-way."""
+        super().close()
+        for stream in self.__dict__.get("_file_streams", ()):
+            close = getattr(stream, "close", None)
+            if close is not None:
+                close()
 
 
 def wsgi_text(value: str) -> str:
@@ -174,6 +219,31 @@ class HandlerRequest:
         if self.environ.get("GATEWAY_INTERFACE", "").startswith("CGI"):
             return "CGI"
         return str(self.environ.get("SERVER_SOFTWARE", "WSGI"))
+
+    # -- limits and uploads ---------------------------------------------------------
+
+    @property
+    def max_body(self) -> int | None:
+        """The largest request body this page accepts (64 KiB unless raised)."""
+        return self.request.max_content_length
+
+    @max_body.setter
+    def max_body(self, size: int | None) -> None:
+        self.request.max_content_length = size
+
+    @property
+    def max_upload(self) -> int:
+        """The deployment's cap on uploads (``make_app(max_upload=...)``, default 1 GiB)."""
+        return int(self.environ.get("webquiz.max_upload", MAX_UPLOAD))
+
+    def stream_uploads(self, factory: StreamFactory) -> None:
+        """Write uploaded file parts to ``factory(total_length, content_type, filename,
+        length)`` instead of a temporary file; call before reading ``form`` or ``files``.
+
+        The object returned needs ``write`` and ``seek``; a hashing sink lets a page
+        digest a file as it arrives, in constant memory.
+        """
+        self.request.stream_factory = factory
 
     # -- links ------------------------------------------------------------------
 
