@@ -15,17 +15,19 @@ from typing import Any
 
 from markupsafe import Markup
 from werkzeug.exceptions import (
+    BadRequest,
     HTTPException,
     InternalServerError,
     MethodNotAllowed,
     NotFound,
+    RequestEntityTooLarge,
     default_exceptions,
 )
 from werkzeug.wrappers import Response
 
 from .dispatch import ROUTE, HandlerTable, Route
 from .html import page
-from .request import DECLINED, MAX_UPLOAD, OK, HandlerRequest, wsgi_text
+from .request import DECLINED, MAX_UPLOAD, OK, HandlerRequest, check_header, wsgi_text
 
 StartResponse = Callable[..., Any]
 
@@ -82,6 +84,11 @@ class WebQuiz:
             environ.setdefault("webquiz.gateway", self.gateway)
         environ["webquiz.max_upload"] = self.max_upload
         response = self.respond(environ)
+        if _has_unsafe_header(response):
+            _log(environ, "400: a response header carried CR, LF or NUL; refused")
+            response = _error_response(
+                BadRequest("A response header would carry a line break or NUL; refused."), environ
+            )
         return response(environ, start_response)
 
     def respond(self, environ: dict[str, Any]) -> Response:
@@ -108,6 +115,13 @@ class WebQuiz:
         req = HandlerRequest(inner, app_root=wsgi_text(app_root), filename=str(route.path))
         try:
             return self.call_handler(route, req)
+        except RequestEntityTooLarge:
+            limit = _size(req.max_body)
+            _log(environ, f"413 {route.name!r}: the request body is over {limit}")
+            too_large = RequestEntityTooLarge(
+                f"This page accepts a request body of at most {limit}; this one is larger."
+            )
+            return _error_response(too_large, inner)
         except HTTPException as exc:
             return _error_response(exc, inner, req.headers_out)
         except Exception:
@@ -163,6 +177,30 @@ class WebQuiz:
         )
         body = Markup("<p>The pages in this pack, one handler module each:</p>\n<ul>\n{}</ul>")
         return Response(page("webquiz", body.format(rows)), content_type="text/html; charset=utf-8")
+
+
+def _size(limit: int | None) -> str:
+    """A byte count for people: ``64 KiB``, ``1 GiB``, ``1500 bytes``."""
+    if limit is None:
+        return "no limit"
+    for unit, factor in (("GiB", 1024**3), ("MiB", 1024**2), ("KiB", 1024)):
+        if limit >= factor and limit % factor == 0:
+            return f"{limit // factor} {unit}"
+    return f"{limit} bytes"
+
+
+def _has_unsafe_header(response: Response) -> bool:
+    """True when any header name is no token or any value holds CR, LF or NUL.
+
+    ``req.headers_out`` refuses these as they are set; this catches a Response a
+    handler built itself, before anything reaches ``start_response``.
+    """
+    for key, value in response.headers.items():
+        try:
+            check_header(key, value)
+        except BadRequest:
+            return True
+    return False
 
 
 def _suspicious(environ: dict[str, Any]) -> bool:

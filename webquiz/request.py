@@ -7,6 +7,7 @@ sets ``req.content_type`` and ``req.headers_out``, calls ``req.write(...)`` and 
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterator
 from functools import cached_property
@@ -14,6 +15,7 @@ from typing import IO, Any
 from urllib.parse import quote, urlencode
 
 from werkzeug.datastructures import FileStorage, Headers, MultiDict
+from werkzeug.exceptions import BadRequest, MethodNotAllowed
 from werkzeug.http import dump_cookie
 from werkzeug.wrappers import Request as _WerkzeugRequest
 
@@ -74,6 +76,48 @@ class Request(_WerkzeugRequest):
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
+
+
+#: A header or cookie name: an RFC 9110 token.
+TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+#: Characters that would split a header (response splitting) or end it early.
+_UNSAFE_IN_HEADER = re.compile(r"[\r\n\x00]")
+#: Largest cookie a page may set, name and value together (RFC 6265's floor for browsers).
+MAX_COOKIE = 4096
+
+
+def check_header(key: str, value: object) -> None:
+    """Raise BadRequest (400) for a header name that is no token or a value with CR/LF/NUL.
+
+    >>> check_header("X-Ok", "fine")
+    >>> check_header("Location", "/a\\r\\nSet-Cookie: x=1")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    werkzeug.exceptions.BadRequest: 400 Bad Request: A response header would carry ...
+    """
+    if not TOKEN.fullmatch(key):
+        raise BadRequest("A response header name is not a valid token; refused.")
+    if _UNSAFE_IN_HEADER.search(str(value)):
+        raise BadRequest("A response header would carry a line break or NUL; refused.")
+
+
+class ResponseHeaders(Headers):
+    """``req.headers_out``: werkzeug's Headers that refuse CR, LF and NUL with a 400.
+
+    werkzeug raises ValueError for a newline (a 500 here) and lets NUL through; a value
+    built from client input that tries to split the response is the client's fault.
+    """
+
+    def add(self, key: str, value: Any, /, **kw: Any) -> None:
+        check_header(key, value)
+        for option in kw.values():
+            check_header(key, option)
+        super().add(key, value, **kw)
+
+    def set(self, key: str, value: Any, /, **kw: Any) -> None:
+        check_header(key, value)
+        for option in kw.values():
+            check_header(key, option)
+        super().set(key, value, **kw)
 
 
 def wsgi_text(value: str) -> str:
@@ -143,7 +187,7 @@ class HandlerRequest:
         #: Content type of the response; ``; charset=utf-8`` is added to text types.
         self.content_type = "text/html"
         #: Headers of the response (``Set-Cookie`` lines, ``Location``, ...).
-        self.headers_out = Headers()
+        self.headers_out: Headers = ResponseHeaders()
         #: The mount point of the whole pack (SCRIPT_NAME before the handler name).
         self.app_root = app_root
         #: The handler's module file.
@@ -156,6 +200,11 @@ class HandlerRequest:
     def method(self) -> str:
         """The HTTP method, upper case."""
         return self.request.method
+
+    def allow_methods(self, *methods: str) -> None:
+        """Raise a 405 with an Allow header unless the request's method is one of *methods*."""
+        if self.method not in methods:
+            raise MethodNotAllowed(valid_methods=list(methods))
 
     @property
     def header_only(self) -> bool:
@@ -273,9 +322,17 @@ class HandlerRequest:
     def set_cookie(self, key: str, value: str = "", **options: Any) -> None:
         """Add a Set-Cookie header; options as werkzeug's ``dump_cookie`` (max_age, ...).
 
-        The path defaults to the pack's mount point, so the cookie reaches every page.
+        The path defaults to the pack's mount point, so the cookie reaches every page. A
+        name that is no token, or more than 4 KiB in all, is a 400: nothing is set.
         """
+        if not TOKEN.fullmatch(key):
+            raise BadRequest("A cookie name must be a token (letters, digits, !#$%&'*+.^_`|~-).")
+        if len(key.encode()) + len(value.encode()) > MAX_COOKIE:
+            raise BadRequest(f"A cookie may hold at most {MAX_COOKIE} bytes (name and value).")
         options.setdefault("path", self.app_root or "/")
+        # The size is checked above as browsers count it (name + value); werkzeug's own
+        # warning also counts the attributes, so it would fire below the 4 KiB cap.
+        options.setdefault("max_size", 0)
         self.headers_out.add("Set-Cookie", dump_cookie(key, value, **options))
 
     def delete_cookie(self, key: str, **options: Any) -> None:

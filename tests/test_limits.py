@@ -1,0 +1,99 @@
+"""Machinery-level safety: no header splitting, cookie limits, 413 pages that name the limit."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import ValidatingClient
+from webquiz import make_app
+
+HANDLERS = {
+    "header": '''
+        def handler(req):
+            how = req.path_info.strip("/")
+            value = req.form.getfirst("v", "")
+            if how == "set":
+                req.headers_out["X-Echo"] = value
+            elif how == "add":
+                req.headers_out.add("X-Echo", "ok", note=value)
+            elif how == "name":
+                req.headers_out[value] = "x"
+            req.write("ok")
+    ''',
+    "response": '''
+        from werkzeug.wrappers import Response
+
+        def handler(req):
+            response = Response("ok")
+            response.headers["X-Echo"] = req.form.getfirst("v", "")
+            return response
+    ''',
+    "cookie": '''
+        def handler(req):
+            req.set_cookie(req.form.getfirst("name", "c"), req.form.getfirst("value", ""))
+            req.write("set")
+    ''',
+    "body": '''
+        def handler(req):
+            req.write(str(len(req.form.getfirst("a", ""))))
+    ''',
+}
+
+
+@pytest.fixture
+def client(make_handlers):
+    return ValidatingClient(make_app(make_handlers(**HANDLERS)))
+
+
+@pytest.mark.parametrize("how", ["set", "add"])
+@pytest.mark.parametrize(
+    "value", ["a\r\nSet-Cookie: evil=1", "a\nX-Injected: 1", "a\rb", "a\x00b", "%0d%0a"]
+)
+def test_header_values_with_cr_lf_nul_are_400(client, how, value):
+    response = client.get(f"/header/{how}", query_string={"v": value})
+    if value == "%0d%0a":  # literal percent signs: harmless text, sent as is
+        assert response.status_code == 200
+        return
+    assert response.status_code == 400
+    assert "Set-Cookie" not in response.headers and "X-Injected" not in response.headers
+    assert "X-Echo" not in response.headers
+    assert "line break or NUL" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("name", ["X Bad", "X:Bad", "", "X\r\nY"])
+def test_header_names_must_be_tokens(client, name):
+    assert client.get("/header/name", query_string={"v": name}).status_code == 400
+
+
+@pytest.mark.parametrize("value", ["a\x00b", "\x00"])
+def test_a_response_built_by_the_handler_is_checked_too(client, value):
+    # werkzeug's Headers refuse CR and LF themselves; NUL gets through them to our check.
+    response = client.get("/response", query_string={"v": value})
+    assert response.status_code == 400
+    assert "X-Echo" not in response.headers
+
+
+def test_a_fine_header_passes(client):
+    assert client.get("/header/set?v=hello").headers["X-Echo"] == "hello"
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [("bad name", "x"), ("semi;colon", "x"), ("", "x"), ("é", "x"), ("c", "v" * 4096)],
+)
+def test_bad_or_oversized_cookies_are_400_and_nothing_is_set(client, name, value):
+    response = client.post("/cookie", data={"name": name, "value": value})
+    assert response.status_code == 400
+    assert "Set-Cookie" not in response.headers
+
+
+def test_a_cookie_at_the_limit_is_set(client):
+    response = client.post("/cookie", data={"name": "c", "value": "v" * 4095})
+    assert response.status_code == 200
+    assert response.headers["Set-Cookie"].startswith("c=" + "v" * 4095)
+
+
+def test_413_names_the_limit(client):
+    response = client.post("/body", data={"a": "x" * 70_000})
+    assert response.status_code == 413
+    assert "at most 64 KiB" in response.get_data(as_text=True)
