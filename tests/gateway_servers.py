@@ -23,7 +23,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import ROOT, free_port, skip_or_fail, wait_for_port
+from conftest import ROOT, free_port, require, wait_for_port
 
 APACHE = Path("/usr/sbin/apache2")
 MODULES = Path("/usr/lib/apache2/modules")
@@ -63,20 +63,16 @@ def open_up(top: Path) -> None:
 def check_apache() -> None:
     """Skip (or fail, in CI) unless Apache, apxs and Debian's python3 with venv and headers
     are installed: scripts/system-deps installs them."""
-    if not APACHE.exists():
-        skip_or_fail(f"Apache httpd ({APACHE}) is not installed (apt: apache2)")
-    if not shutil.which("apxs") and not Path("/usr/bin/apxs").exists():
-        skip_or_fail("apxs is not installed (apt: apache2-dev): mod_wsgi compiles against it")
-    if not SYSTEM_PYTHON.exists():
-        skip_or_fail(f"{SYSTEM_PYTHON} is not installed (apt: python3)")
+    require(APACHE.exists(), f"Apache httpd {APACHE} (apt: apache2)")
+    require(shutil.which("apxs") or Path("/usr/bin/apxs").exists(),
+            "apxs, which mod_wsgi compiles against (apt: apache2-dev)")
+    require(SYSTEM_PYTHON.exists(), f"Debian's {SYSTEM_PYTHON} (apt: python3)")
     probe = subprocess.run(
         [str(SYSTEM_PYTHON), "-c", "import ensurepip, sysconfig, os; "
          "print(os.path.exists(os.path.join(sysconfig.get_paths()['include'], 'Python.h')))"],
         capture_output=True, text=True, timeout=60, check=False)
-    if probe.returncode != 0:
-        skip_or_fail(f"{SYSTEM_PYTHON} cannot make venvs (apt: python3-venv)")
-    if probe.stdout.strip() != "True":
-        skip_or_fail(f"Python.h of {SYSTEM_PYTHON} is missing (apt: python3-dev)")
+    require(probe.returncode == 0, f"the venv module of {SYSTEM_PYTHON} (apt: python3-venv)")
+    require(probe.stdout.strip() == "True", f"Python.h of {SYSTEM_PYTHON} (apt: python3-dev)")
 
 
 def source_digest() -> str:
@@ -143,7 +139,8 @@ def apache_venv() -> tuple[Path, float]:
             shutil.rmtree(source, ignore_errors=True)
         if install.returncode != 0:
             shutil.rmtree(venv, ignore_errors=True)
-            skip_or_fail(f"pip install webquiz[apache] failed:\n{install.stderr[-3000:]}")
+        require(install.returncode == 0, "mod_wsgi: pip install webquiz[apache] failed:\n"
+                + install.stderr[-3000:])
         open_up(venv)
         marker.write_text("built for the Apache tests; removed when unused for a day\n")
     remove_stale_venvs(venv)
