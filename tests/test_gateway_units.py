@@ -1,5 +1,6 @@
-"""The CGI gateway run as Apache runs it: a process with the request in its environment
-and its body on stdin, the response read from its stdout. No Apache needed here."""
+"""webquiz.gateways without Apache: the CGI gateway run as Apache runs it (a process with
+the request in its environment and its body on stdin, the response read from its
+stdout), and the mod_wsgi application's per-request handlers folder."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT
+from conftest import HANDLERS, ROOT, ValidatingClient
 from webquiz import apacheconf, gateways
 
 GATEWAY_HANDLERS = ROOT / "tests" / "gateway_handlers"
@@ -121,6 +122,20 @@ def test_importing_the_gateway_stays_cheap():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=60, check=True)
     assert result.stdout.strip() == ""
+
+
+def test_the_wsgi_app_serves_the_folder_named_per_request(make_handlers, monkeypatch):
+    monkeypatch.delenv("WEBQUIZ_HANDLERS", raising=False)
+    mine = make_handlers(mine='def handler(req):\n    req.write("mine")\n')
+    app = gateways.make_wsgi_app()
+    client = ValidatingClient(app)
+    as_set = {"WEBQUIZ_HANDLERS": str(mine)}  # what mod_wsgi makes of SetEnv
+    assert client.get("/mine", environ_overrides=as_set).get_data() == b"mine"
+    assert client.get("/simple", environ_overrides=as_set).status_code == 404
+    assert client.get("/simple").status_code == 200  # no SetEnv: the pack
+    assert client.get("/mine").status_code == 404
+    assert app.app_for(str(mine)) is app.app_for(str(mine))  # built once
+    assert app.app_for(None).folder == HANDLERS
 
 
 @pytest.mark.parametrize("module", [gateways, apacheconf])
