@@ -24,6 +24,8 @@ from webquiz import make_app
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ROOT / "handlers"
+
+
 #: CI sets WEBQUIZ_REQUIRE_ALL=1: there a missing Apache, mod_wsgi, wrk or browser fails.
 REQUIRE_ALL = os.environ.get("WEBQUIZ_REQUIRE_ALL") == "1"
 
