@@ -5,11 +5,9 @@ from __future__ import annotations
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +16,7 @@ from pathlib import Path
 from wsgiref.validate import validator
 
 import pytest
+from gateway_servers import free_port, wait_for_port  # noqa: F401 (re-exported)
 from werkzeug.test import Client
 
 from webquiz import make_app
@@ -89,27 +88,6 @@ def make_handlers(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 20) -> None:
-    """Wait until something accepts connections on 127.0.0.1:port, or fail."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited early with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing answered on 127.0.0.1:{port} within {timeout} s")
 
 
 @dataclass
