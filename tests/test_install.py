@@ -58,3 +58,11 @@ def test_installed_command_serves_the_bundled_handlers(venv, tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_installed_package_has_the_mod_python_layer(venv, tmp_path):
+    code = ("from webquiz.mod_python import apache, util; "
+            "print(apache.HTTP_NOT_FOUND, util.FieldStorage.__name__)")
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.split() == ["404", "FieldStorage"]
