@@ -27,15 +27,7 @@ from werkzeug.wrappers import Response
 
 from .dispatch import ROUTE, HandlerTable, Route
 from .html import page
-from .request import (
-    DECLINED,
-    DONE,
-    MAX_UPLOAD,
-    OK,
-    HandlerRequest,
-    check_header,
-    wsgi_text,
-)
+from .request import DECLINED, DONE, MAX_UPLOAD, OK, HandlerRequest, check_header, wsgi_text
 
 StartResponse = Callable[..., Any]
 
