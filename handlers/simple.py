@@ -16,6 +16,7 @@ from webquiz import OK, page
 
 def handler(req):
     """Write the server's local date and time."""
+    req.allow_methods("GET", "HEAD")
     req.content_type = "text/html"
     now = datetime.now().astimezone()
     body = Markup('<p>The time on this server is <time datetime="{}">{}</time>.</p>').format(

@@ -17,6 +17,7 @@ ROW = Markup("<dt>{}</dt><dd>{}</dd>\n")
 
 def handler(req):
     """Write a definition list of facts about this request and this server."""
+    req.allow_methods("GET", "HEAD")
     req.content_type = "text/html"
     if req.header_only:
         # A HEAD request gets the headers only: no need to build the page.

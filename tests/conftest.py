@@ -12,6 +12,8 @@ import textwrap
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from datetime import date
+from html.parser import HTMLParser
 from pathlib import Path
 from wsgiref.validate import validator
 
@@ -28,6 +30,19 @@ MODPYTHON_HANDLERS = ROOT / "tests" / "modpython_handlers"
 # Handler folders are served, not collected: --doctest-modules would import test.py as
 # a top-level module named ``test`` (the stdlib's test package).
 collect_ignore = ["modpython_handlers"]
+
+
+#: CI sets WEBQUIZ_REQUIRE_ALL=1: there a missing Apache, mod_wsgi, wrk or browser fails.
+REQUIRE_ALL = os.environ.get("WEBQUIZ_REQUIRE_ALL") == "1"
+
+
+def require(condition: object, what: str) -> None:
+    """Go on when *condition* holds; else skip (a developer's machine) or fail (CI)."""
+    if condition:
+        return
+    if REQUIRE_ALL:
+        pytest.fail(f"required part missing (WEBQUIZ_REQUIRE_ALL=1): {what}")
+    pytest.skip(f"missing: {what}")
 
 
 @pytest.fixture
@@ -173,3 +188,91 @@ def serve(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     yield start
     for server in started:
         server.stop()
+
+
+# -- the book's pages --------------------------------------------------------------------
+
+
+class _PageChecker(HTMLParser):
+    """Collect what check_page needs: open elements, ids, labels, form controls."""
+
+    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
+                      "meta", "source", "track", "wbr"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.stack: list[str] = []
+        self.problems: list[str] = []
+        self.ids: list[str] = []
+        self.label_for: set[str] = set()
+        self.controls: list[dict[str, str | None]] = []
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.text: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        attributes = dict(attrs)
+        self.tags.append((tag, attributes))
+        if attributes.get("id"):
+            self.ids.append(str(attributes["id"]))
+        if tag == "label" and attributes.get("for"):
+            self.label_for.add(str(attributes["for"]))
+        if tag == "input" and attributes.get("type") not in ("hidden", "submit"):
+            self.controls.append(attributes)
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.problems.append(f"</{tag}> closes {self.stack[-1:] or 'nothing'}")
+        else:
+            self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        if self.stack and self.stack[-1] in ("title", "h1"):
+            self.text[self.stack[-1]] = self.text.get(self.stack[-1], "") + data
+
+
+def check_page(html: str, home: str = "/") -> _PageChecker:
+    """Assert *html* is one of the pack's pages: an HTML5 document whose elements all
+    close in order, with a title, one heading, unique ids, a label for every input, and
+    a link back to the index at *home*, and no script, event attribute or
+    ``javascript:`` URL. Returns the parsed page for further checks."""
+    assert html.startswith("<!doctype html>\n<html lang=\"en\">"), html[:80]
+    parsed = _PageChecker()
+    parsed.feed(html)
+    parsed.close()
+    assert not parsed.problems and not parsed.stack, (parsed.problems, parsed.stack)
+    assert parsed.text.get("title") and parsed.text.get("title") == parsed.text.get("h1")
+    assert [tag for tag, _ in parsed.tags].count("h1") == 1
+    assert len(parsed.ids) == len(set(parsed.ids)), parsed.ids
+    assert parsed.label_for <= set(parsed.ids)
+    assert all(control.get("id") in parsed.label_for for control in parsed.controls)
+    assert ("a", {"href": home}) in parsed.tags
+    # Nothing a client sent turned into markup that runs.
+    for tag, attributes in parsed.tags:
+        assert tag not in ("script", "iframe", "object", "embed"), tag
+        for name, value in attributes.items():
+            assert not name.startswith("on"), (tag, name, value)
+            if name in ("href", "src", "action", "formaction"):
+                assert not (value or "").strip().lower().startswith("javascript:"), (tag, value)
+    return parsed
+
+
+#: Answers the quiz pages must refuse with a 400 (URL-encoded for a path or a query):
+#: letters, sign, zero and out of range, a huge number, spaces, "+5", "1_000", digits
+#: of other scripts (Arabic-Indic, full-width), a decimal, hex, a byte that is not UTF-8.
+NOT_A_MONTH = ["abc", "-3", "0", "13", "9" * 5000, "%2012%20", "%2B5", "1_000",
+               "%D9%A3", "%EF%BC%93", "3.0", "0x3", "%FF", "3%00"]
+
+
+@pytest.fixture
+def today(app, monkeypatch):
+    """``today(date(...))`` pins the quiz pages' date (handlers/_quiz.py) in this process."""
+    package = app.table.get("pathinfo").handler.__module__.rpartition(".")[0]
+    quiz = sys.modules[f"{package}._quiz"]
+
+    def pin(day: date) -> date:
+        monkeypatch.setattr(quiz, "today", lambda: day)
+        return day
+
+    return pin

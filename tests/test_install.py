@@ -55,6 +55,9 @@ def test_installed_command_serves_the_bundled_handlers(venv, tmp_path):
         wait_for_port(port, proc)
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/simple", timeout=10) as r:
             assert r.status == 200 and b"<time datetime=" in r.read()
+        # The quiz pages import their private helper (_quiz.py) from the bundled folder.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/pathinfo", timeout=10) as r:
+            assert r.status == 200 and b"What month is it?" in r.read()
     finally:
         proc.terminate()
         proc.wait(10)

@@ -21,3 +21,10 @@ def test_readme_hello_handler(tmp_path):
     assert "<p>Hello, stranger!</p>" in client.get("/hello").get_data(as_text=True)
     index = client.get("/").get_data(as_text=True)
     assert "Greet the visitor by the name in the query string." in index
+
+
+def test_readme_lists_every_page():
+    readme = (ROOT / "README.md").read_text()
+    table = readme.split("## The pages", 1)[1].split("\n## ", 1)[0]
+    listed = re.findall(r"^\| `([a-z]+)` \| `/", table, re.M)
+    assert listed and sorted(listed) == sorted(p.stem for p in (ROOT / "handlers").glob("[!_]*.py"))

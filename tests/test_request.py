@@ -113,6 +113,11 @@ HANDLERS = {
                 req.max_body = req.max_upload
             req.write(str(len(req.form.getfirst("a", ""))))
     ''',
+    "methods": '''
+        def handler(req):
+            req.allow_methods("GET", "HEAD", "POST")
+            req.write(req.method)
+    ''',
     "hashing": '''
         import hashlib
 
@@ -288,3 +293,10 @@ def test_uploads_can_stream_to_a_sink(client):
     response = client.post("/hashing", data=body,
                            content_type=f'multipart/form-data; boundary="{boundary}"')
     assert response.get_data(as_text=True) == f"{len(data)} {hashlib.md5(data).hexdigest()} Sink"
+
+
+def test_allow_methods_answers_others_with_a_405_and_allow(client):
+    assert client.post("/methods").get_data(as_text=True) == "POST"
+    response = client.put("/methods")
+    assert response.status_code == 405
+    assert response.headers["Allow"] == "GET, HEAD, POST"

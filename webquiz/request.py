@@ -16,7 +16,7 @@ from typing import IO, Any
 from urllib.parse import quote, urlencode
 
 from werkzeug.datastructures import FileStorage, Headers, MultiDict
-from werkzeug.exceptions import BadRequest
+from werkzeug.exceptions import BadRequest, MethodNotAllowed
 from werkzeug.http import dump_cookie
 from werkzeug.wrappers import Request as _WerkzeugRequest
 
@@ -208,6 +208,11 @@ class HandlerRequest:
     def method(self) -> str:
         """The HTTP method, upper case."""
         return self.request.method
+
+    def allow_methods(self, *methods: str) -> None:
+        """Raise a 405 with an Allow header unless the request's method is one of *methods*."""
+        if self.method not in methods:
+            raise MethodNotAllowed(valid_methods=list(methods))
 
     @property
     def header_only(self) -> bool:

@@ -1,0 +1,273 @@
+"""Benchmarks: webquiz against the limit and its peers, each ratio measured in one run.
+
+Run through ``bench/run`` (it builds the benchmark's own environment). Every figure is
+the median of 3 runs (1 in ``--quick`` mode) and sits beside its reference, measured in
+the same run on the same machine, so the ratio is what to read, not the raw number.
+Loopback only; every run is bounded in time; every server started here is stopped by
+its PID.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(HERE))
+
+import apps  # noqa: E402
+
+from webquiz import make_app  # noqa: E402
+
+
+@dataclass
+class Row:
+    """One line of the result table: a webquiz figure beside its reference."""
+
+    case: str
+    what: str
+    figure: float
+    reference_name: str
+    reference: float
+    unit: str
+    higher_is_better: bool = True
+
+    @property
+    def ratio(self) -> float:
+        if not self.reference:
+            return float("nan")
+        return self.figure / self.reference
+
+
+@dataclass
+class Settings:
+    quick: bool
+    runs: int
+    seconds: float
+
+
+# -- helpers ----------------------------------------------------------------------
+
+
+def median_of(runs: int, measure: Callable[..., float], *args: Any) -> float:
+    """Run ``measure(*args)`` *runs* times and return the median."""
+    return statistics.median(measure(*args) for _ in range(runs))
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise RuntimeError(f"server exited with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing answered on port {port}")
+
+
+@contextmanager
+def server(argv: list[str], port: int, env: dict[str, str] | None = None) -> Iterator[int]:
+    """Start a server subprocess listening on *port*; stop it by its PID afterwards."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            stdin=subprocess.DEVNULL, env=env)
+    try:
+        wait_for_port(port, proc)
+        yield proc.pid
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
+
+
+def wrk(url: str, connections: int, seconds: float) -> float:
+    """Requests per second that wrk measured against *url* (bounded by *seconds*)."""
+    threads = max(1, min(connections, 2))
+    out = subprocess.run(
+        ["wrk", f"-t{threads}", f"-c{connections}", f"-d{max(1, round(seconds))}s",
+         "--timeout", "5s", url],
+        capture_output=True, text=True, timeout=seconds + 30, check=True,
+    ).stdout
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match:
+        raise RuntimeError(f"wrk printed no rate:\n{out}")
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if errors:
+        raise RuntimeError(f"{url}: {errors.group(1)} error responses")
+    return float(match.group(1))
+
+
+def wsgi_rate(app: Any, path: str, seconds: float) -> float:
+    """Requests per second through *app* called directly as WSGI (no server, no socket)."""
+    from werkzeug.test import EnvironBuilder
+
+    template = EnvironBuilder(path=path).get_environ()
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+        return None
+
+    count = 0
+    deadline = time.perf_counter() + seconds
+    started = time.perf_counter()
+    while time.perf_counter() < deadline:
+        for _ in range(20):
+            environ = dict(template)
+            environ["wsgi.input"] = io.BytesIO()
+            body = app(environ, start_response)
+            for _chunk in body:
+                pass
+            close = getattr(body, "close", None)
+            if close:
+                close()
+        count += 20
+    return count / (time.perf_counter() - started)
+
+
+def body_of(app: Any, path: str) -> tuple[bytes, str]:
+    """The bytes and content type *app* answers for *path*."""
+    from werkzeug.test import Client
+
+    response = Client(app).get(path)
+    assert response.status_code == 200, (path, response.status_code)
+    return response.data, response.headers["Content-Type"]
+
+
+# -- the cases ----------------------------------------------------------------------
+
+#: The quiz's date is pinned so /pathinfo/M/D is the right answer whatever the day.
+TODAY = "2026-11-21"  # a Saturday: month 11, weekday 5
+IN_PROCESS_PAGES = ["/simple", "/pathinfo/11/5", "/escape?data=%3C%26%3F%2B%22%3E+test"]
+
+
+def case_inprocess(settings: Settings) -> Iterable[Row]:
+    """Full app called as WSGI, beside a bare callable returning the same bytes, and peers."""
+    os.environ["WEBQUIZ_TODAY"] = TODAY
+    webquiz = make_app()
+    for path in IN_PROCESS_PAGES:
+        body, ctype = body_of(webquiz, path)
+        references = {
+            "bare WSGI (limit)": apps.bare_wsgi(body, ctype),
+            "werkzeug hello": apps.werkzeug_hello(body, ctype),
+        }
+        for peer in ("flask", "bottle"):
+            try:
+                references[f"{peer} hello"] = apps.APPS[peer](body, ctype)
+            except ImportError:
+                print(f"bench: {peer} is not installed here; its row is skipped",
+                      file=sys.stderr)
+        figure = median_of(settings.runs, wsgi_rate, webquiz, path, settings.seconds)
+        for name, reference_app in references.items():
+            reference = median_of(settings.runs, wsgi_rate, reference_app, path, settings.seconds)
+            yield Row("in-process", f"GET {path}", figure, name, reference, "req/s")
+
+
+def case_devserver(settings: Settings) -> Iterable[Row]:
+    """wrk against ``webquiz serve`` and against references on the same werkzeug server."""
+    if not shutil.which("wrk"):
+        raise RuntimeError("wrk is not installed (Debian package wrk)")
+    connections = [8] if settings.quick else [1, 8, 64]
+    python = sys.executable
+    for conns in connections:
+        port = free_port()
+        with server([python, "-m", "webquiz", "serve", "--port", str(port)], port):
+            figure = median_of(settings.runs, wrk, f"http://127.0.0.1:{port}/simple", conns,
+                               settings.seconds)
+        for name in ("bare", "werkzeug"):
+            port = free_port()
+            with server([python, str(HERE / "apps.py"), name, str(port)], port):
+                reference = median_of(settings.runs, wrk, f"http://127.0.0.1:{port}/", conns,
+                                      settings.seconds)
+            yield Row("dev server", f"/simple, {conns} conn", figure,
+                      f"{name} hello", reference, "req/s")
+
+
+CASES: dict[str, Callable[[Settings], Iterable[Row]]] = {
+    "inprocess": case_inprocess,
+    "devserver": case_devserver,
+}
+
+
+# -- output -------------------------------------------------------------------------
+
+
+def machine() -> str:
+    """One line describing where the figures were measured."""
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return (f"{platform.system()} {platform.machine()}, {os.cpu_count()} cores ({cpu}), "
+            f"Python {platform.python_version()}")
+
+
+def table(rows: list[Row]) -> str:
+    """The rows as a Markdown table."""
+    lines = [
+        "| case | webquiz | figure | reference | figure | ratio |",
+        "| --- | --- | ---: | --- | ---: | ---: |",
+    ]
+    for row in rows:
+        better = "" if row.higher_is_better else " (lower is better)"
+        lines.append(
+            f"| {row.case} | {row.what} | {row.figure:,.1f} {row.unit} | {row.reference_name} "
+            f"| {row.reference:,.1f} {row.unit} | {row.ratio:.2f}×{better} |"
+        )
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true",
+                        help="one short run per figure: checks the script works, not speed")
+    parser.add_argument("--only", action="append", choices=sorted(CASES),
+                        help="run only this case (repeatable)")
+    parser.add_argument("--write", metavar="FILE", help="also write the table to FILE")
+    args = parser.parse_args(argv)
+    settings = Settings(quick=args.quick, runs=1 if args.quick else 3,
+                        seconds=0.3 if args.quick else 3.0)
+    rows: list[Row] = []
+    for name in args.only or list(CASES):
+        rows.extend(CASES[name](settings))
+    out = table(rows)
+    print(out)
+    if args.write:
+        Path(args.write).write_text(
+            f"# Benchmark results\n\nMeasured {time.strftime('%Y-%m-%d')} on {machine()}; "
+            f"each figure the median of {settings.runs} runs.\n\n{out}\n"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
