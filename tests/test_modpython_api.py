@@ -407,6 +407,30 @@ def test_write_accepts_mod_pythons_flush_argument_and_flush_is_a_no_op(make_req)
     assert req.body == b"ab"
 
 
+def test_allow_methods_in_mod_pythons_form_lists_the_allow_header(make_handlers, make_client):
+    folder = make_handlers(only="""
+        from webquiz.mod_python import apache
+
+        def handler(req):
+            req.allow_methods(["GET"])
+            req.allow_methods(["HEAD", "GET"])
+            if req.method not in ("GET", "HEAD"):
+                return apache.HTTP_METHOD_NOT_ALLOWED
+            req.write("ok")
+            return apache.OK
+    """, reset="""
+        def handler(req):
+            req.allow_methods(["PUT"])
+            req.allow_methods(("GET",), 1)
+            req.write("ok")
+    """)
+    client = make_client(make_app(folder))
+    assert client.get("/only").get_data(as_text=True) == "ok"
+    response = client.post("/only")
+    assert response.status_code == 405 and response.headers["Allow"] == "GET, HEAD"
+    assert client.get("/reset").headers["Allow"] == "GET"
+
+
 def test_filename_and_canonical_filename(make_handlers, make_client):
     folder = make_handlers(where="""
         def handler(req):

@@ -209,8 +209,18 @@ class HandlerRequest:
         """The HTTP method, upper case."""
         return self.request.method
 
-    def allow_methods(self, *methods: str) -> None:
-        """Raise a 405 with an Allow header unless the request's method is one of *methods*."""
+    def allow_methods(self, *methods: Any) -> None:
+        """Raise a 405 with an Allow header unless the request's method is one of *methods*.
+
+        mod_python's form, ``req.allow_methods(["GET", "POST"][, reset])``, only adds the
+        methods to the Allow header (sent with the 405 such a handler then returns).
+        """
+        if methods and not isinstance(methods[0], str):
+            reset = len(methods) > 1 and methods[1]
+            known = [] if reset else self.headers_out.get("Allow", "").split(", ")
+            allowed = dict.fromkeys(m for m in [*known, *methods[0]] if m)
+            self.headers_out["Allow"] = ", ".join(allowed)
+            return
         if self.method not in methods:
             raise MethodNotAllowed(valid_methods=list(methods))
 
@@ -501,7 +511,6 @@ MOD_PYTHON_UNSUPPORTED: dict[str, str] = {
     "auth_name": "authentication is configured in Apache, not here",
     "auth_type": "authentication is configured in Apache, not here",
     "requires": "authentication is configured in Apache, not here",
-    "allow_methods": "raise webquiz.MethodNotAllowed(valid_methods=[...])",
     "construct_url": "use req.request.host_url",
     "is_https": "use req.request.is_secure",
     "ssl_var_lookup": "mod_ssl's SSL_* variables are in req.environ under Apache",
@@ -536,6 +545,8 @@ class _NotProvided:
 
 # Not data descriptors: a handler may still assign its own req.notes or req.user.
 for _name, _hint in MOD_PYTHON_UNSUPPORTED.items():
+    if hasattr(HandlerRequest, _name):  # a real attribute must never be shadowed
+        raise RuntimeError(f"req.{_name} is provided: drop it from MOD_PYTHON_UNSUPPORTED")
     setattr(HandlerRequest, _name, _NotProvided(_name, _hint))
 del _name, _hint
 

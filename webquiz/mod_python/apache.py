@@ -156,7 +156,7 @@ UNSUPPORTED = {
     "register_cleanup": "use atexit.register",
     "make_table": "use werkzeug.datastructures.Headers",
     "table": "use werkzeug.datastructures.Headers",
-    "allow_methods": "raise webquiz.MethodNotAllowed(valid_methods=[...])",
+    "allow_methods": "use req.allow_methods(['GET', 'POST'])",
     "main_server": "webquiz has no server object",
     "interpreter": "webquiz runs one interpreter per process",
     "build_cgi_env": "the CGI variables are in req.environ",
