@@ -276,3 +276,7 @@ def today(app, monkeypatch):
         return day
 
     return pin
+
+
+# The gateway fixtures (a real server of each kind, once per session) for every module.
+from gateway_fixtures import gateway, reference, served_handlers, venv  # noqa: E402, F401

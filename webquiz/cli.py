@@ -1,4 +1,5 @@
-"""The ``webquiz`` command: ``serve`` the pack locally, list its ``routes``."""
+"""The ``webquiz`` command: ``serve`` the pack locally, list its ``routes``, print an
+``apache-config``."""
 
 from __future__ import annotations
 
@@ -122,6 +123,24 @@ def cmd_routes(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_apache_config(args: argparse.Namespace) -> int:
+    """Print (or write, for htaccess) an Apache snippet with this machine's paths filled in."""
+    from .apacheconf import ConfigError, render, write_htaccess
+
+    try:
+        if args.write:
+            if args.kind != "htaccess":
+                raise ConfigError("--write is for htaccess (a folder of web space) only")
+            for path in write_htaccess(args.write, mount=args.mount, handlers=args.handlers):
+                print(f"webquiz: wrote {path}", file=sys.stderr)
+        else:
+            print(render(args.kind, mount=args.mount, handlers=args.handlers), end="")
+    except (ConfigError, OSError) as exc:
+        print(f"webquiz: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``webquiz`` command."""
     parser = argparse.ArgumentParser(
@@ -161,6 +180,22 @@ def build_parser() -> argparse.ArgumentParser:
     routes = sub.add_parser("routes", help="list the pages: URL name and module file")
     routes.add_argument("--handlers", metavar="DIR", help=handlers_help)
     routes.set_defaults(func=cmd_routes)
+
+    apache = sub.add_parser(
+        "apache-config", help="print an Apache config snippet for this machine",
+        description="Print the Apache snippet from apache/ with this machine's paths filled "
+        "in: wsgi (mod_wsgi daemon mode), cgi (ScriptAlias), htaccess (a shared host's "
+        "folder; --write DIR also writes its webquiz.cgi).",
+    )
+    apache.add_argument("kind", choices=["wsgi", "cgi", "htaccess"], help="which snippet")
+    apache.add_argument("--mount", default="/py", metavar="PATH",
+                        help="URL path the pack answers under (default /py)")
+    apache.add_argument("--handlers", metavar="DIR",
+                        help="serve this folder (a SetEnv WEBQUIZ_HANDLERS line); default: "
+                        "the pack, with that line commented")
+    apache.add_argument("--write", metavar="DIR",
+                        help="htaccess only: write .htaccess and webquiz.cgi into DIR")
+    apache.set_defaults(func=cmd_apache_config)
     return parser
 
 

@@ -14,6 +14,7 @@ import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
 
 from werkzeug.serving import WSGIRequestHandler, make_server, run_simple
 
@@ -29,6 +30,18 @@ class RequestHandler(WSGIRequestHandler):
     werkzeug colors 4xx/5xx lines even when stderr is a file, which leaves escape
     codes in log files and breaks ``grep``.
     """
+
+    def make_environ(self) -> dict[str, Any]:
+        """werkzeug's environ, with PATH_INFO holding the bytes the client sent.
+
+        werkzeug decodes the path as UTF-8 and replaces what is not; Apache (CGI and
+        mod_wsgi) passes the bytes on, as latin-1 WSGI strings. Do the same here.
+        """
+        environ: dict[str, Any] = super().make_environ()
+        url = urlsplit(self.path)
+        path = f"/{url.netloc}{url.path}" if not url.scheme and url.netloc else url.path
+        environ["PATH_INFO"] = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
+        return environ
 
     def log(self, type: str, message: str, *args: Any) -> None:
         if not sys.stderr.isatty():
