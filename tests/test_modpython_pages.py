@@ -4,7 +4,8 @@ tests/modpython_handlers holds test, pathinfo, get, post and escape written agai
 mod_python's API (``req.write``, ``util.FieldStorage(req)``, ``apache.OK``,
 ``raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)``, ``req.header_only``); the only
 webquiz line in each is ``from webquiz.mod_python import ...``. Each scenario below
-runs in-process (validating test client) and through ``webquiz serve --handlers DIR``.
+runs in-process (validating test client), through ``webquiz serve --handlers DIR``, and
+under Apache + mod_wsgi and Apache + CGI.
 
 The quiz answers depend on today's date: ``on_today`` asks with today's month and
 weekday and asks again if the date changed while the request ran (midnight).
@@ -15,12 +16,14 @@ from __future__ import annotations
 import html
 import http.client
 import re
+import shutil
 import sys
 import time
 from collections.abc import Callable
 from urllib.parse import urlencode
 
 import pytest
+from gateway_servers import open_up, start_cgi, start_wsgi, world_readable_dir
 from werkzeug.datastructures import Headers
 
 from conftest import MODPYTHON_HANDLERS, ROOT, ValidatingClient
@@ -268,3 +271,42 @@ def test_readme_mod_python_example(tmp_path, make_client):
     assert response.get_data(as_text=True) == "<p>Hello, &lt;script&gt;!</p>\n"
     assert client.get("/hello.prog").status_code == 400
     assert client.head("/hello.prog?name=x").get_data() == b""
+
+
+@pytest.fixture
+def local_time_as_apache(monkeypatch):
+    """Compute today's date as Apache's Python does: it runs without TZ (/etc/localtime)."""
+    monkeypatch.delenv("TZ", raising=False)
+    time.tzset()
+    yield
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("kind", ["wsgi", "cgi"])
+def test_book_pages_under_apache(kind, venv, local_time_as_apache):
+    """The same scenarios under Apache + mod_wsgi (daemon mode) and Apache + mod_cgid, each
+    configured by ``webquiz apache-config``; the folder is this test's own, since the
+    session's gateways serve the pack, whose pages have the same names."""
+    folder = world_readable_dir("webquiz-modpython-")
+    root = world_readable_dir(f"webquiz-modpython-{kind}-")
+    try:
+        for path in MODPYTHON_HANDLERS.glob("*.py"):
+            shutil.copy(path, folder / path.name)
+        open_up(folder)
+        server = (start_wsgi if kind == "wsgi" else start_cgi)(venv, folder, root)
+        try:
+            fetch = http_fetch(server.port)
+            # Apache runs Debian's python3, not necessarily this one: any version shows.
+            for scenario in scenarios(str(folder.resolve() / "test.py"), None).values():
+                scenario(fetch, server.mount)
+            log = server.wait_for_log("pathinfo: no page at")
+            assert f"webquiz: [error] pathinfo: no page at '{server.mount}/pathinfo.prog/1/2/3'" \
+                in log
+            assert "Traceback" not in log
+        finally:
+            server.stop()
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
