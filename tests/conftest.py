@@ -23,6 +23,12 @@ from webquiz import make_app
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ROOT / "handlers"
+#: The book's chapter 19 handlers, written against mod_python's API (tests/modpython_handlers).
+MODPYTHON_HANDLERS = ROOT / "tests" / "modpython_handlers"
+
+# Handler folders are served, not collected: --doctest-modules would import test.py as
+# a top-level module named ``test`` (the stdlib's test package).
+collect_ignore = ["modpython_handlers"]
 
 
 #: CI sets WEBQUIZ_REQUIRE_ALL=1: there a missing Apache, mod_wsgi, wrk or browser fails.
