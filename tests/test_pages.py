@@ -17,10 +17,13 @@ PAGES = {
     "list": "Several values for one field",
     "file": "File upload: each file's size, MD5 and SHA-256",
     "cookie": "Cookies: list those the browser sent",
+    "stats": "Server statistics: how long this process has been serving",
+    "xmlrpc": "XML-RPC: the book's Math and Stats server, called over POST",
+    "logsink": "A log receiver: Python's logging.handlers.HTTPHandler posts records",
 }
 
 
-def test_the_index_lists_every_page_of_the_book_and_no_helper(client):
+def test_the_index_lists_every_page_and_no_helper(client):
     html = client.get("/").get_data(as_text=True)
     for name, summary in PAGES.items():
         assert f'<a href="/{name}">{name}</a>: {summary}'.replace("'", "&#39;") in html
