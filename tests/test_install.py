@@ -82,3 +82,11 @@ def test_installed_package_has_the_mod_python_layer(venv, tmp_path):
     out = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=tmp_path,
                          capture_output=True, text=True, timeout=60, check=True).stdout
     assert out.split() == ["404", "FieldStorage"]
+
+
+def test_installed_command_writes_a_new_page_from_the_shipped_templates(venv, tmp_path):
+    result = subprocess.run([str(venv / "bin" / "webquiz"), "new", "hello"], cwd=tmp_path,
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "handlers" / "hello.py").read_text().startswith('"""Hello: show one')
+    assert "def test_markup_is_escaped" in (tmp_path / "tests" / "test_hello.py").read_text()

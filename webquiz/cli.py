@@ -1,5 +1,5 @@
-"""The ``webquiz`` command: ``serve`` the pack locally, list its ``routes``, print an
-``apache-config``."""
+"""The ``webquiz`` command: ``serve`` the pack locally, list its ``routes``, start a page
+with ``new``, print an ``apache-config``."""
 
 from __future__ import annotations
 
@@ -141,6 +141,28 @@ def cmd_apache_config(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_new(args: argparse.Namespace) -> int:
+    """Write a new handler module and its test file; print them and the URL to open."""
+    import os
+
+    from .scaffold import NameRefused, ScaffoldError, create
+
+    handlers = args.handlers or os.environ.get(HANDLERS_ENV) or "handlers"
+    try:
+        written = create(args.name, handlers, args.tests)
+    except NameRefused as exc:
+        print(f"webquiz: {exc}", file=sys.stderr)
+        return 2
+    except (ScaffoldError, OSError) as exc:
+        print(f"webquiz: {exc}", file=sys.stderr)
+        return 1
+    for path in written:
+        print(f"wrote {path}")
+    print(f"serve it with `webquiz serve --handlers {handlers}` and open "
+          f"http://127.0.0.1:8000/{args.name}; test it with `pytest {written[1]}`")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of the ``webquiz`` command."""
     parser = argparse.ArgumentParser(
@@ -180,6 +202,19 @@ def build_parser() -> argparse.ArgumentParser:
     routes = sub.add_parser("routes", help="list the pages: URL name and module file")
     routes.add_argument("--handlers", metavar="DIR", help=handlers_help)
     routes.set_defaults(func=cmd_routes)
+
+    new = sub.add_parser(
+        "new", help="write a new handler module and its test file",
+        description="Write NAME.py (a documented handler that reads one form field and "
+        "shows it escaped) and test_NAME.py (its tests); never overwrites a file.",
+    )
+    new.add_argument("name", help="the page's URL name: ASCII letters, digits, _ and -, "
+                     "not starting with _")
+    new.add_argument("--handlers", metavar="DIR",
+                     help=f"where the module goes (default: ${HANDLERS_ENV}, else ./handlers)")
+    new.add_argument("--tests", metavar="DIR", default="tests",
+                     help="where its test file goes (default: ./tests)")
+    new.set_defaults(func=cmd_new)
 
     apache = sub.add_parser(
         "apache-config", help="print an Apache config snippet for this machine",
