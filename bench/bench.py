@@ -66,9 +66,9 @@ class Settings:
 # -- helpers ----------------------------------------------------------------------
 
 
-def median_of(runs: int, measure: Callable[[], float]) -> float:
-    """Run *measure* *runs* times and return the median."""
-    return statistics.median(measure() for _ in range(runs))
+def median_of(runs: int, measure: Callable[..., float], *args: Any) -> float:
+    """Run ``measure(*args)`` *runs* times and return the median."""
+    return statistics.median(measure(*args) for _ in range(runs))
 
 
 def free_port() -> int:
@@ -161,11 +161,14 @@ def body_of(app: Any, path: str) -> tuple[bytes, str]:
 
 # -- the cases ----------------------------------------------------------------------
 
-IN_PROCESS_PAGES = ["/simple"]
+#: The quiz's date is pinned so /pathinfo/M/D is the right answer whatever the day.
+TODAY = "2026-11-21"  # a Saturday: month 11, weekday 5
+IN_PROCESS_PAGES = ["/simple", "/pathinfo/11/5", "/escape?data=%3C%26%3F%2B%22%3E+test"]
 
 
 def case_inprocess(settings: Settings) -> Iterable[Row]:
     """Full app called as WSGI, beside a bare callable returning the same bytes, and peers."""
+    os.environ["WEBQUIZ_TODAY"] = TODAY
     webquiz = make_app()
     for path in IN_PROCESS_PAGES:
         body, ctype = body_of(webquiz, path)
@@ -179,11 +182,9 @@ def case_inprocess(settings: Settings) -> Iterable[Row]:
             except ImportError:
                 print(f"bench: {peer} is not installed here; its row is skipped",
                       file=sys.stderr)
-        figure = median_of(settings.runs, lambda: wsgi_rate(webquiz, path, settings.seconds))
+        figure = median_of(settings.runs, wsgi_rate, webquiz, path, settings.seconds)
         for name, reference_app in references.items():
-            reference = median_of(
-                settings.runs, lambda app=reference_app: wsgi_rate(app, path, settings.seconds)
-            )
+            reference = median_of(settings.runs, wsgi_rate, reference_app, path, settings.seconds)
             yield Row("in-process", f"GET {path}", figure, name, reference, "req/s")
 
 
@@ -196,13 +197,13 @@ def case_devserver(settings: Settings) -> Iterable[Row]:
     for conns in connections:
         port = free_port()
         with server([python, "-m", "webquiz", "serve", "--port", str(port)], port):
-            figure = median_of(settings.runs, lambda: wrk(
-                f"http://127.0.0.1:{port}/simple", conns, settings.seconds))
+            figure = median_of(settings.runs, wrk, f"http://127.0.0.1:{port}/simple", conns,
+                               settings.seconds)
         for name in ("bare", "werkzeug"):
             port = free_port()
             with server([python, str(HERE / "apps.py"), name, str(port)], port):
-                reference = median_of(settings.runs, lambda: wrk(
-                    f"http://127.0.0.1:{port}/", conns, settings.seconds))
+                reference = median_of(settings.runs, wrk, f"http://127.0.0.1:{port}/", conns,
+                                      settings.seconds)
             yield Row("dev server", f"/simple, {conns} conn", figure,
                       f"{name} hello", reference, "req/s")
 

@@ -20,7 +20,7 @@ from urllib.parse import quote_plus, urlsplit
 
 import pytest
 
-from conftest import server_env, skip_or_fail, start_server
+from conftest import require, server_env, start_server
 
 try:
     from selenium import webdriver
@@ -64,10 +64,8 @@ SORRY = "Sorry, you're wrong. Try again"
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
     """One headless Chromium for the session, with a fresh profile; quit at the end."""
     for path, package in ((CHROMIUM, "chromium"), (CHROMEDRIVER, "chromium-driver")):
-        if not path.exists():
-            skip_or_fail(f"{path} is not installed (apt: {package}; scripts/system-deps)")
-    if webdriver is None:
-        skip_or_fail("selenium is not installed (pip install -e '.[test]')")
+        require(path.exists(), f"{path} (apt: {package}; scripts/system-deps installs it)")
+    require(webdriver is not None, "selenium (pip install -e '.[test]')")
 
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)

@@ -66,3 +66,16 @@ def test_installed_command_serves_the_bundled_handlers(venv, tmp_path):
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+def test_installed_package_ships_the_apache_templates_and_the_cgi_program(venv, tmp_path):
+    def config(kind: str) -> str:
+        return subprocess.run([str(venv / "bin" / "webquiz"), "apache-config", kind],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                              check=True).stdout
+
+    entry = next(venv.glob("lib/python3*/site-packages/webquiz/apache/webquiz.wsgi"))
+    assert f'WSGIScriptAlias /py "{entry}"' in config("wsgi")
+    assert f'ScriptAlias /py "{venv / "bin" / "webquiz-cgi"}"' in config("cgi")
+    assert "RewriteRule ^ webquiz.cgi [L]" in config("htaccess")
+    assert (venv / "bin" / "webquiz-cgi").read_text().startswith(f"#!{venv}/bin/python")

@@ -153,7 +153,7 @@ class WebQuiz:
             return self.index(environ)
         if path == ASSETS or path.startswith(ASSETS + "/"):
             return self.asset(environ, path)
-        match = None if _suspicious(environ) else ROUTE.fullmatch(path)
+        match = None if suspicious_path(environ) else ROUTE.fullmatch(path)
         route = self.table.get(match["name"]) if match else None
         if match is None or route is None:
             _log(environ, f"404 {wsgi_text(path)!r}: no handler of that name in {self.folder}")
@@ -313,7 +313,7 @@ def _has_unsafe_header(response: Response) -> bool:
     return False
 
 
-def _suspicious(environ: dict[str, Any]) -> bool:
+def suspicious_path(environ: dict[str, Any]) -> bool:
     """True for paths no browser sends: dot segments, or an encoded slash in the raw URI.
 
     Apache refuses ``%2F`` in a path by default (AllowEncodedSlashes Off) and removes

@@ -1,4 +1,5 @@
-"""The ``webquiz`` command: ``serve`` the pack locally, list its ``routes``."""
+"""The ``webquiz`` command: ``serve`` the pack locally, list its ``routes``, print an
+``apache-config``."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import argparse
 import ipaddress
 import sys
 from collections.abc import Sequence
+from typing import Any
 
 from . import __version__
 from .app import HANDLERS_ENV, make_app
@@ -32,12 +34,79 @@ def cmd_serve(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
+    if bool(args.cert) != bool(args.key):
+        print("webquiz: --cert and --key go together", file=sys.stderr)
+        return 2
     app = make_app(args.handlers, gateway="dev server", debug=args.debug)
     routes = app.table.routes()
     print(f"webquiz: {len(routes)} pages from {app.folder}", file=sys.stderr, flush=True)
-    serve(app, args.host, args.port, reload=args.reload, debug=args.debug,
-          extra_files=[str(route.path) for route in routes])
+    wsgi_app: Any = app
+    if args.static:
+        from .static import DEFAULT_EXTENSIONS, StaticFiles
+
+        wsgi_app = StaticFiles(app, args.static, prefix=args.static_prefix,
+                               extensions=args.ext or DEFAULT_EXTENSIONS)
+        print(f"webquiz: static files from {wsgi_app.folder} at {wsgi_app.prefix}/ "
+              f"({', '.join(sorted(wsgi_app.extensions))})", file=sys.stderr, flush=True)
+    serve(wsgi_app, args.host, args.port, reload=args.reload, debug=args.debug,
+          extra_files=[str(route.path) for route in routes],
+          ssl_context=(args.cert, args.key) if args.cert else None, pid_file=args.pid_file)
     return 0
+
+
+def _running(pid: int) -> bool:
+    """True while *pid* runs; a zombie (exited, not yet reaped by its parent) has stopped."""
+    import os
+    from pathlib import Path
+
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()[0]
+    except (OSError, IndexError):
+        return True
+    return state != "Z"
+
+
+def cmd_stop(args: argparse.Namespace) -> int:
+    """Stop the server whose PID file is given: SIGTERM, then wait for it to exit."""
+    import os
+    import signal
+    import time
+    from pathlib import Path
+
+    pid_file = Path(args.pid_file)
+    try:
+        pid = int(pid_file.read_text().strip())
+    except (OSError, ValueError) as exc:
+        print(f"webquiz: no server to stop: cannot read a PID from {pid_file} ({exc})",
+              file=sys.stderr)
+        return 1
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        cmdline = None
+    if cmdline is not None and b"webquiz" not in cmdline:
+        print(f"webquiz: PID {pid} from {pid_file} is not a webquiz server; not stopping it",
+              file=sys.stderr)
+        return 1
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        print(f"webquiz: PID {pid} is not running; removing the stale {pid_file}",
+              file=sys.stderr)
+        pid_file.unlink(missing_ok=True)
+        return 0
+    deadline = time.monotonic() + args.timeout
+    while time.monotonic() < deadline:
+        if not _running(pid):
+            print(f"webquiz: stopped PID {pid}", file=sys.stderr)
+            return 0
+        time.sleep(0.05)
+    print(f"webquiz: PID {pid} still runs after {args.timeout} s", file=sys.stderr)
+    return 1
 
 
 def cmd_routes(args: argparse.Namespace) -> int:
@@ -51,6 +120,24 @@ def cmd_routes(args: argparse.Namespace) -> int:
         print(f"/{route.name:<{width - 1}} {route.path}{note}")
     for path in app.table.skipped():
         print(f"webquiz: {path} defines no handler(req): not routed", file=sys.stderr)
+    return 0
+
+
+def cmd_apache_config(args: argparse.Namespace) -> int:
+    """Print (or write, for htaccess) an Apache snippet with this machine's paths filled in."""
+    from .apacheconf import ConfigError, render, write_htaccess
+
+    try:
+        if args.write:
+            if args.kind != "htaccess":
+                raise ConfigError("--write is for htaccess (a folder of web space) only")
+            for path in write_htaccess(args.write, mount=args.mount, handlers=args.handlers):
+                print(f"webquiz: wrote {path}", file=sys.stderr)
+        else:
+            print(render(args.kind, mount=args.mount, handlers=args.handlers), end="")
+    except (ConfigError, OSError) as exc:
+        print(f"webquiz: {exc}", file=sys.stderr)
+        return 2
     return 0
 
 
@@ -73,11 +160,42 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--allow-remote-debug", action="store_true",
                        help="allow --debug on a non-loopback host (dangerous)")
     serve.add_argument("--reload", action="store_true", help="restart when a source file changes")
+    serve.add_argument("--cert", metavar="FILE", help="TLS certificate (PEM), with --key")
+    serve.add_argument("--key", metavar="FILE", help="TLS private key (PEM), with --cert")
+    serve.add_argument("--pid-file", metavar="FILE",
+                       help="write the server's PID here; `webquiz stop --pid-file FILE` stops it")
+    serve.add_argument("--static", metavar="DIR", help="also serve the files of DIR")
+    serve.add_argument("--static-prefix", metavar="PATH", default="/static",
+                       help="URL prefix for --static (default /static)")
+    serve.add_argument("--ext", action="append", metavar="EXT",
+                       help="an extension --static may serve (repeatable; default: css js "
+                            "png jpg jpeg gif svg ico webp woff2 txt)")
     serve.set_defaults(func=cmd_serve)
+
+    stop = sub.add_parser("stop", help="stop a server started with --pid-file")
+    stop.add_argument("--pid-file", metavar="FILE", required=True)
+    stop.add_argument("--timeout", type=float, default=10, help="seconds to wait (default 10)")
+    stop.set_defaults(func=cmd_stop)
 
     routes = sub.add_parser("routes", help="list the pages: URL name and module file")
     routes.add_argument("--handlers", metavar="DIR", help=handlers_help)
     routes.set_defaults(func=cmd_routes)
+
+    apache = sub.add_parser(
+        "apache-config", help="print an Apache config snippet for this machine",
+        description="Print the Apache snippet from apache/ with this machine's paths filled "
+        "in: wsgi (mod_wsgi daemon mode), cgi (ScriptAlias), htaccess (a shared host's "
+        "folder; --write DIR also writes its webquiz.cgi).",
+    )
+    apache.add_argument("kind", choices=["wsgi", "cgi", "htaccess"], help="which snippet")
+    apache.add_argument("--mount", default="/py", metavar="PATH",
+                        help="URL path the pack answers under (default /py)")
+    apache.add_argument("--handlers", metavar="DIR",
+                        help="serve this folder (a SetEnv WEBQUIZ_HANDLERS line); default: "
+                        "the pack, with that line commented")
+    apache.add_argument("--write", metavar="DIR",
+                        help="htaccess only: write .htaccess and webquiz.cgi into DIR")
+    apache.set_defaults(func=cmd_apache_config)
     return parser
 
 

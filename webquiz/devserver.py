@@ -1,17 +1,27 @@
-"""The development server: werkzeug's, threaded, with a plain access log."""
+"""The development server: werkzeug's, threaded, with a plain access log.
+
+Beyond ``run_simple`` it takes a socket from systemd (socket activation), writes a PID
+file that ``webquiz stop`` reads, stops cleanly on SIGTERM as on Ctrl-C, serves TLS
+for local testing, and mounts one folder of static files.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+import signal
 import sys
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote_to_bytes, urlsplit
 
-from werkzeug.serving import WSGIRequestHandler, run_simple
-
-from .app import WebQuiz
+from werkzeug.serving import WSGIRequestHandler, make_server, run_simple
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+#: The first descriptor systemd passes (sd_listen_fds(3): SD_LISTEN_FDS_START).
+LISTEN_FDS_START = 3
 
 
 class RequestHandler(WSGIRequestHandler):
@@ -21,30 +31,83 @@ class RequestHandler(WSGIRequestHandler):
     codes in log files and breaks ``grep``.
     """
 
+    def make_environ(self) -> dict[str, Any]:
+        """werkzeug's environ, with PATH_INFO holding the bytes the client sent.
+
+        werkzeug decodes the path as UTF-8 and replaces what is not; Apache (CGI and
+        mod_wsgi) passes the bytes on, as latin-1 WSGI strings. Do the same here.
+        """
+        environ: dict[str, Any] = super().make_environ()
+        url = urlsplit(self.path)
+        path = f"/{url.netloc}{url.path}" if not url.scheme and url.netloc else url.path
+        environ["PATH_INFO"] = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
+        return environ
+
     def log(self, type: str, message: str, *args: Any) -> None:
         if not sys.stderr.isatty():
             args = tuple(_ANSI.sub("", a) if isinstance(a, str) else a for a in args)
         super().log(type, message, *args)
 
 
+def inherited_socket() -> int | None:
+    """The listening socket systemd passed us (fd 3), or None when not socket-activated.
+
+    The variables are removed once read, as sd_listen_fds(3) does, so that no child
+    process believes the socket is meant for it.
+    """
+    pid, fds = os.environ.get("LISTEN_PID", ""), os.environ.get("LISTEN_FDS", "")
+    if not (pid.isdigit() and int(pid) == os.getpid() and fds.isdigit() and int(fds) >= 1):
+        return None
+    for name in ("LISTEN_PID", "LISTEN_FDS", "LISTEN_FDNAMES"):
+        os.environ.pop(name, None)
+    return LISTEN_FDS_START
+
+
+def _stop_on_sigterm() -> None:
+    """Make SIGTERM (``webquiz stop``, systemd, ``kill``) stop the server like Ctrl-C."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, interrupt)
+
+
 def serve(
-    app: WebQuiz,
+    app: Any,
     host: str,
     port: int,
     *,
     reload: bool = False,
     debug: bool = False,
     extra_files: Iterable[str] = (),
+    ssl_context: tuple[str, str] | None = None,
+    pid_file: str | os.PathLike[str] | None = None,
 ) -> None:
-    """Serve *app* until Ctrl-C: one thread per connection, so an idle client blocks no one."""
-    run_simple(
-        host,
-        port,
-        app,
-        threaded=True,
-        request_handler=RequestHandler,
-        use_reloader=reload,
-        reloader_type="stat",
-        extra_files=list(extra_files),
-        use_debugger=debug,
-    )
+    """Serve *app* until Ctrl-C or SIGTERM: one thread per connection, so an idle client
+    blocks no one. With systemd socket activation the inherited socket is used."""
+    fd = inherited_socket()
+    if reload or debug:
+        if fd is not None:
+            raise SystemExit("webquiz: --reload and --debug do not work with socket activation")
+        run_simple(
+            host, port, app, threaded=True, request_handler=RequestHandler,
+            use_reloader=reload, reloader_type="stat", extra_files=list(extra_files),
+            use_debugger=debug, ssl_context=ssl_context,
+        )
+        return
+    server = make_server(host, port, app, threaded=True, request_handler=RequestHandler,
+                         ssl_context=ssl_context, fd=fd)
+    if fd is not None:
+        bound = server.socket.getsockname()
+        server.host, server.port = str(bound[0]), int(bound[1])
+        print(f"webquiz: serving on the socket systemd passed (fd {fd})", file=sys.stderr)
+    pid_path = Path(pid_file) if pid_file else None
+    if pid_path:
+        pid_path.write_text(f"{os.getpid()}\n")
+    _stop_on_sigterm()
+    try:
+        server.log_startup()
+        server.serve_forever()  # returns on KeyboardInterrupt, closing the socket
+    finally:
+        if pid_path and pid_path.read_text().strip() == str(os.getpid()):
+            pid_path.unlink()
