@@ -12,13 +12,16 @@ from __future__ import annotations
 import hashlib
 import os
 import re
+import shutil
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote_plus, urlsplit
 
+import gateway_servers
 import pytest
+from gateway_servers import apache_venv, start_wsgi, world_readable_dir
 
 from conftest import require, server_env, start_server
 
@@ -108,16 +111,34 @@ class Site:
         return urlsplit(self.root).path + path
 
 
-@pytest.fixture(scope="module", params=["dev"])
+@pytest.fixture(scope="module", params=["dev", "mod_wsgi"])
 def site(request: pytest.FixtureRequest,
          tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    """The pack, served with the quiz's date pinned to TODAY."""
-    server = start_server(tmp_path_factory.mktemp("devserver"),
-                          env=server_env(WEBQUIZ_TODAY=TODAY))
+    """The pack's own pages with the quiz's date pinned to TODAY, served by the dev server
+    or by Apache + mod_wsgi (daemon mode, under /py, from the gateway tests' venv)."""
+    if request.param == "dev":
+        server = start_server(tmp_path_factory.mktemp("devserver"),
+                              env=server_env(WEBQUIZ_TODAY=TODAY))
+        try:
+            yield Site("dev", server.url)
+        finally:
+            server.stop()
+        return
+    venv = apache_venv()[0]
+    # The pack as installed in that venv: its own folder, so its pages show their source.
+    (handlers,) = venv.glob("lib/python3*/site-packages/webquiz/handlers")
+    root = world_readable_dir("webquiz-browser-")
     try:
-        yield Site("dev", server.url)
+        with pytest.MonkeyPatch.context() as patch:
+            # Apache's environment reaches its mod_wsgi daemons' os.environ.
+            patch.setitem(gateway_servers.APACHE_ENV, "WEBQUIZ_TODAY", TODAY)
+            apache = start_wsgi(venv, handlers, root)
+        try:
+            yield Site("mod_wsgi", apache.url("").rstrip("/"))
+        finally:
+            apache.stop()
     finally:
-        server.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture(scope="session")
@@ -132,7 +153,7 @@ def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def driver(browser, site: Site, screenshot_dir: Path) -> Iterator[object]:
+def driver(browser, site: Site) -> Iterator[object]:
     """The session's browser, cookies cleared for the site; checks after each scenario
     that no dialog is open and that the browser reported no policy or stylesheet error."""
     browser.get(site.url("/_webquiz/webquiz.css"))
@@ -180,11 +201,20 @@ def click_link(driver, words: str) -> None:
     driver.find_element(By.LINK_TEXT, words).click()
 
 
+def label(driver, words: str):
+    """The label that says *words*."""
+    return driver.find_element(By.XPATH, f"//label[normalize-space()={xpath_text(words)}]")
+
+
+def field(driver, words: str):
+    """The input labelled *words*."""
+    return driver.find_element(By.ID, label(driver, words).get_attribute("for"))
+
+
 def click_label(driver, words: str):
-    """Click the label that says *words*; return the input it labels."""
-    label = driver.find_element(By.XPATH, f"//label[normalize-space()={xpath_text(words)}]")
-    label.click()
-    return driver.find_element(By.ID, label.get_attribute("for"))
+    """Click the label that says *words* (not the box); return the input it labels."""
+    label(driver, words).click()
+    return field(driver, words)
 
 
 def press(driver, words: str) -> None:
@@ -192,17 +222,20 @@ def press(driver, words: str) -> None:
     driver.find_element(By.XPATH, f"//button[normalize-space()={xpath_text(words)}]").click()
 
 
-def field(driver, label: str):
-    """The input labelled *label*."""
-    element = driver.find_element(By.XPATH, f"//label[normalize-space()={xpath_text(label)}]")
-    return driver.find_element(By.ID, element.get_attribute("for"))
-
-
 def xpath_text(value: str) -> str:
     """*value* as an XPath string literal."""
     if "'" not in value:
         return f"'{value}'"
     return "concat(" + ", \"'\", ".join(f"'{part}'" for part in value.split("'")) + ")"
+
+
+def wait_for_alert(driver, timeout: float = 5) -> None:
+    """Wait for a dialog to open, then fail through assert_no_alert (which closes it)."""
+    try:
+        WebDriverWait(driver, timeout).until(expected_conditions.alert_is_present())
+    except TimeoutException:
+        return
+    assert_no_alert(driver)
 
 
 def assert_no_alert(driver) -> None:
@@ -350,15 +383,19 @@ def test_a_cookie_is_set_kept_and_deleted(driver, site, shoot):
     assert driver.get_cookies() == []
 
 
+def test_the_alert_check_sees_a_dialog(browser):
+    """assert_no_alert is no check that cannot fail: a dialog opened on purpose is caught."""
+    browser.get("data:text/html,<title>probe</title>")
+    browser.execute_script("setTimeout(() => alert('probe'), 0)")
+    with pytest.raises(AssertionError, match="probe"):
+        wait_for_alert(browser)
+    assert_no_alert(browser)  # and it was closed
+
+
 @pytest.mark.parametrize("payload", HOSTILE)
 def test_hostile_text_shows_literally_and_never_runs(driver, site, shoot, payload):
-    # The check can see a dialog: one opened on purpose is caught.
-    driver.get(site.url("/escape"))
-    driver.execute_script("setTimeout(() => alert('probe'), 0)")
-    with pytest.raises(AssertionError, match="probe"):
-        wait_for_alert(driver)
-
     # The one text field of the pack, typed into as a person would.
+    driver.get(site.url("/escape"))
     field(driver, "Supply some data:").send_keys(payload)
     press(driver, "Show it escaped")
     wait_for(driver, "Submitted data:")
@@ -380,13 +417,6 @@ def test_hostile_text_shows_literally_and_never_runs(driver, site, shoot, payloa
         assert_inert(driver, payload)
 
 
-def wait_for_alert(driver, timeout: float = 5) -> None:
-    """Wait for a dialog to open, then fail through assert_no_alert (which closes it)."""
-    try:
-        WebDriverWait(driver, timeout).until(expected_conditions.alert_is_present())
-    except TimeoutException:
-        return
-    assert_no_alert(driver)
 
 
 def assert_inert(driver, payload: str) -> None:
@@ -442,3 +472,21 @@ def descendants(pid: int) -> list[int]:
         for child in (task / "children").read_text().split():
             found += [int(child), *descendants(int(child))]
     return found
+
+
+def test_the_forms_work_without_javascript(driver, site):
+    driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": True})
+    try:
+        # Scripts really are off: this page's would set its title.
+        driver.get("data:text/html,<title>off</title><script>document.title='on'</script>")
+        assert driver.title == "off"
+        driver.get(site.url("/post"))
+        click_label(driver, "March")
+        press(driver, "Next >>")
+        wait_for(driver, "Yes, this is March.")
+        driver.get(site.url("/list"))
+        click_label(driver, "Perl")
+        press(driver, "Show my selection")
+        wait_for(driver, "You selected: Perl")
+    finally:
+        driver.execute_cdp_cmd("Emulation.setScriptExecutionDisabled", {"value": False})

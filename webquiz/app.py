@@ -138,12 +138,7 @@ class WebQuiz:
             response = _error_response(
                 BadRequest("A response header would carry a line break or NUL; refused."), environ
             )
-        # The constants skip req.headers_out's checks (this runs on every response).
-        headers = response.headers
-        present = {key.lower() for key, _ in headers.items()}
-        for lower, key, value in _SECURITY:
-            if lower not in present:
-                Headers.add(headers, key, value)
+        add_security_headers(response.headers)
         return response(environ, start_response)
 
     def respond(self, environ: dict[str, Any]) -> Response:
@@ -324,6 +319,15 @@ def suspicious_path(environ: dict[str, Any]) -> bool:
         return True
     raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or ""
     return "%2f" in raw.partition("?")[0].lower()
+
+
+def add_security_headers(headers: Headers) -> None:
+    """Add each of SECURITY_HEADERS that *headers* does not set already."""
+    present = {key.lower() for key, _ in headers.items()}
+    for lower, key, value in _SECURITY:
+        if lower not in present:
+            # Constants: skip req.headers_out's checks (this runs on every response).
+            Headers.add(headers, key, value)
 
 
 def _stylesheet_response(environ: dict[str, Any]) -> Response:
