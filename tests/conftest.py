@@ -5,11 +5,9 @@ from __future__ import annotations
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,12 +16,19 @@ from pathlib import Path
 from wsgiref.validate import validator
 
 import pytest
+from gateway_servers import free_port, wait_for_port  # noqa: F401 (re-exported)
 from werkzeug.test import Client
 
 from webquiz import make_app
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ROOT / "handlers"
+#: The book's chapter 19 handlers, written against mod_python's API (tests/modpython_handlers).
+MODPYTHON_HANDLERS = ROOT / "tests" / "modpython_handlers"
+
+# Handler folders are served, not collected: --doctest-modules would import test.py as
+# a top-level module named ``test`` (the stdlib's test package).
+collect_ignore = ["modpython_handlers"]
 
 
 #: CI sets WEBQUIZ_REQUIRE_ALL=1: there a missing Apache, mod_wsgi, wrk or browser fails.
@@ -89,27 +94,6 @@ def make_handlers(tmp_path: Path) -> Callable[..., Path]:
         return path
 
     return make
-
-
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 20) -> None:
-    """Wait until something accepts connections on 127.0.0.1:port, or fail."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited early with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing answered on 127.0.0.1:{port} within {timeout} s")
 
 
 @dataclass
@@ -292,3 +276,7 @@ def today(app, monkeypatch):
         return day
 
     return pin
+
+
+# The gateway fixtures (a real server of each kind, once per session) for every module.
+from gateway_fixtures import gateway, reference, served_handlers, venv  # noqa: E402, F401

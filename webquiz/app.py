@@ -29,7 +29,7 @@ from werkzeug.wrappers import Response
 
 from .dispatch import ROUTE, HandlerTable, Route
 from .html import ASSETS, SOURCE, STYLESHEET, docline, page, stylesheet
-from .request import DECLINED, MAX_UPLOAD, OK, HandlerRequest, check_header, wsgi_text
+from .request import DECLINED, DONE, MAX_UPLOAD, OK, HandlerRequest, check_header, wsgi_text
 
 StartResponse = Callable[..., Any]
 
@@ -189,12 +189,19 @@ class WebQuiz:
     def call_handler(self, route: Route, req: HandlerRequest) -> Response:
         """Run a handler and turn its return value and what it wrote into a response."""
         assert route.handler is not None
-        result = route.handler(req)
+        try:
+            result = route.handler(req)
+        except HTTPException as exc:
+            # An HTTP error carrying a handler result (mod_python's SERVER_RETURN with OK,
+            # DONE or a 2xx/3xx status) ends the handler as if it had returned that value.
+            result = getattr(exc, "handler_result", None)
+            if result is None:
+                raise
         if isinstance(result, Response):
             return result
         if isinstance(result, bool):
             raise TypeError(f"handler {route.name!r} returned {result!r}: expected OK or a status")
-        if result is None or result == OK:
+        if result is None or result == OK or result == DONE:
             status = req.status
         elif result == DECLINED:
             raise NotFound()
