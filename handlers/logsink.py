@@ -78,6 +78,13 @@ TABLE = Markup(
     "<table>\n<thead><tr><th>Time</th><th>Logger</th><th>Level</th><th>Message</th></tr>"
     "</thead>\n<tbody>\n{rows}</tbody>\n</table>\n"
 )
+HOW = Markup(
+    "<code>HTTPHandler</code> posts every attribute of a log record, form-encoded;"
+    " <code>req.form</code> reads them. The page keeps the last records in a"
+    " <code>deque</code> in this module, under a lock the process&#39;s threads share, and"
+    " escapes every field where it lands. It never computes <code>msg % args</code>: the"
+    " format string comes from the client."
+)
 EMPTY = Markup(
     "<p>This process (PID {pid}) has received no log records. Send some with:</p>\n"
     "<pre><code>import logging, logging.handlers\n"
@@ -167,10 +174,9 @@ def handler(req):
     output = req.form.getfirst("format", "html")
     if output == "text":
         req.content_type = "text/plain"
-        req.headers_out["X-Content-Type-Options"] = "nosniff"
         req.write(as_text(snapshot()))
     elif output == "html":
-        req.write(page(TITLE, as_html(req, snapshot()), home=req.app_url()))
+        req.write(page(req, TITLE, as_html(req, snapshot()), how=HOW))
     else:
         raise BadRequest("The format must be html or text.")
     return OK

@@ -51,11 +51,13 @@ FACTS = Markup(
     "<dt>Gateway</dt><dd>{gateway}</dd>\n"
     "</dl>\n"
 )
-WHY = Markup(
-    "<p>The figures belong to the process that answered. Under CGI each request is "
-    "a new process, so the count is always 1 and the time near zero; under mod_wsgi "
-    "each daemon process counts on its own, so reloading may show another process "
-    "with other figures; the dev server is one process for every request.</p>\n"
+HOW = Markup(
+    "The figures belong to the process that answered: a start time and a counter kept "
+    "in this module, the counter updated under a lock that the process&#39;s threads "
+    "share. Under CGI each request is a new process, so the count is always 1 and the "
+    "time near zero; under mod_wsgi each daemon process counts on its own, so reloading "
+    "may show another process with other figures; the dev server is one process for "
+    "every request."
 )
 
 
@@ -79,5 +81,5 @@ def handler(req):
         pid=os.getpid(),
         gateway=req.gateway,
     )
-    req.write(page(TITLE, body + WHY, home=req.app_url()))
+    req.write(page(req, TITLE, body, how=HOW))
     return OK

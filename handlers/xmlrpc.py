@@ -71,6 +71,15 @@ INTRO = Markup(
     "server = xmlrpc.client.ServerProxy({url})\n"
     "server.pow(2, 10)</code></pre>\n"
 )
+HOW = Markup(
+    "A POST&#39;s body goes to the standard library&#39;s <code>SimpleXMLRPCDispatcher</code>,"
+    " which parses the call, runs the method and turns its result, or any exception, into"
+    " an XML-RPC response. Before that, the page refuses a body that declares a document"
+    " type (entity-expansion bombs) or hides its tags in another encoding; the methods"
+    " check their arguments, so no call computes for long. This page is its own"
+    " documentation: the methods&#39; docstrings, as <code>system.methodHelp</code> gives"
+    " them."
+)
 METHOD = Markup('<dt id="{name}"><code>{name}{signature}</code></dt>\n<dd><pre>{doc}</pre></dd>\n')
 
 
@@ -194,5 +203,5 @@ def handler(req):
         req.content_type = "text/xml"
         req.write(call(req.request.get_data()))  # over req.max_body: a 413
         return OK
-    req.write(page(TITLE, documentation(req), home=req.app_url()))
+    req.write(page(req, TITLE, documentation(req), how=HOW))
     return OK

@@ -58,6 +58,11 @@ def test_installed_command_serves_the_bundled_handlers(venv, tmp_path):
         # The quiz pages import their private helper (_quiz.py) from the bundled folder.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/pathinfo", timeout=10) as r:
             assert r.status == 200 and b"What month is it?" in r.read()
+        # The stylesheet ships in the wheel as package data.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_webquiz/webquiz.css",
+                                    timeout=10) as r:
+            css = (ROOT / "webquiz" / "static" / "webquiz.css").read_bytes()
+            assert r.status == 200 and r.read() == css
     finally:
         proc.terminate()
         proc.wait(10)

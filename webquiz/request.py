@@ -187,7 +187,16 @@ class HandlerRequest:
     side collects ``write`` calls, ``status``, ``content_type`` and ``headers_out``.
     """
 
-    def __init__(self, environ: dict[str, Any], *, app_root: str, filename: str = "") -> None:
+    def __init__(
+        self,
+        environ: dict[str, Any],
+        *,
+        app_root: str,
+        filename: str = "",
+        handler_name: str = "",
+        summary: str = "",
+        sources: tuple[str, ...] = (),
+    ) -> None:
         self.environ = environ
         self.request = Request(environ)
         #: Status of the response; a handler may set it or return it.
@@ -200,6 +209,12 @@ class HandlerRequest:
         self.app_root = app_root
         #: The handler's module file.
         self.filename = filename
+        #: The handler's URL name (``pathinfo``); empty on the pack's own pages (the index).
+        self.handler_name = handler_name
+        #: The page's purpose: the first line of the handler module's docstring.
+        self.summary = summary
+        #: File names whose source the pack shows (the module, its helpers); empty: none.
+        self.sources = sources
         self._body: list[bytes] = []
 
     # -- what came in ---------------------------------------------------------
