@@ -47,7 +47,8 @@ def client(make_handlers):
 
 @pytest.mark.parametrize("how", ["set", "add"])
 @pytest.mark.parametrize(
-    "value", ["a\r\nSet-Cookie: evil=1", "a\nX-Injected: 1", "a\rb", "a\x00b", "%0d%0a"]
+    "value", ["a\r\nSet-Cookie: evil=1", "a\nX-Injected: 1", "a\rb", "a\x00b", "%0d%0a",
+              "a\x01b", "a\x1b[31m", "a\x7f", "\u20ac", "\u2028"]
 )
 def test_header_values_with_cr_lf_nul_are_400(client, how, value):
     response = client.get(f"/header/{how}", query_string={"v": value})
@@ -75,6 +76,10 @@ def test_a_response_built_by_the_handler_is_checked_too(client, value):
 
 def test_a_fine_header_passes(client):
     assert client.get("/header/set?v=hello").headers["X-Echo"] == "hello"
+    # Latin-1 is allowed (sent as one byte each); a tab is not (PEP 3333: no control
+    # character at all).
+    assert client.get("/header/set", query_string={"v": "caf\xe9"}).headers["X-Echo"] == "caf\xe9"
+    assert client.get("/header/set", query_string={"v": "a\tb"}).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -97,3 +102,4 @@ def test_413_names_the_limit(client):
     response = client.post("/body", data={"a": "x" * 70_000})
     assert response.status_code == 413
     assert "at most 64 KiB" in response.get_data(as_text=True)
+

@@ -27,7 +27,15 @@ from werkzeug.wrappers import Response
 
 from .dispatch import ROUTE, HandlerTable, Route
 from .html import page
-from .request import DECLINED, MAX_UPLOAD, OK, HandlerRequest, check_header, wsgi_text
+from .request import (
+    DECLINED,
+    MAX_UPLOAD,
+    OK,
+    UNSAFE_HEADER,
+    HandlerRequest,
+    check_header,
+    wsgi_text,
+)
 
 StartResponse = Callable[..., Any]
 
@@ -85,10 +93,8 @@ class WebQuiz:
         environ["webquiz.max_upload"] = self.max_upload
         response = self.respond(environ)
         if _has_unsafe_header(response):
-            _log(environ, "400: a response header carried CR, LF or NUL; refused")
-            response = _error_response(
-                BadRequest("A response header would carry a line break or NUL; refused."), environ
-            )
+            _log(environ, "400: a response header carried a control character; refused")
+            response = _error_response(BadRequest(UNSAFE_HEADER), environ)
         return response(environ, start_response)
 
     def respond(self, environ: dict[str, Any]) -> Response:
@@ -190,7 +196,8 @@ def _size(limit: int | None) -> str:
 
 
 def _has_unsafe_header(response: Response) -> bool:
-    """True when any header name is no token or any value holds CR, LF or NUL.
+    """True when any header name is no token or any value holds a control character (CR,
+    LF, NUL, ...) or a character outside Latin-1.
 
     ``req.headers_out`` refuses these as they are set; this catches a Response a
     handler built itself, before anything reaches ``start_response``.
@@ -204,13 +211,13 @@ def _has_unsafe_header(response: Response) -> bool:
 
 
 def suspicious_path(environ: dict[str, Any]) -> bool:
-    """True for paths no browser sends: dot segments, or an encoded slash in the raw URI.
+    """True for paths no browser sends: dot segments, a NUL, or an encoded slash in the raw URI.
 
-    Apache refuses ``%2F`` in a path by default (AllowEncodedSlashes Off) and removes
-    ``..``; refusing both here gives the same 404 under every gateway.
+    Apache refuses ``%2F`` and ``%00`` in a path by default (AllowEncodedSlashes Off) and
+    removes ``..``; refusing them here gives the same 404 under every gateway.
     """
     path = environ.get("PATH_INFO", "")
-    if "/./" in path + "/" or "/../" in path + "/":
+    if "/./" in path + "/" or "/../" in path + "/" or "\x00" in path:
         return True
     raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or ""
     return "%2f" in raw.partition("?")[0].lower()

@@ -80,14 +80,21 @@ class Request(_WerkzeugRequest):
 
 #: A header or cookie name: an RFC 9110 token.
 TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-#: Characters that would split a header (response splitting) or end it early.
-_UNSAFE_IN_HEADER = re.compile(r"[\r\n\x00]")
+#: Characters that would split a header (response splitting) or end it early, and every
+#: other control character: PEP 3333 allows none in a header value (not even a tab).
+_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f]")
+#: Why a header value is refused (the same words under every gateway).
+UNSAFE_HEADER = ("A response header would carry a line break or NUL, another control "
+                 "character, or a character outside Latin-1; refused.")
 #: Largest cookie a page may set, name and value together (RFC 6265's floor for browsers).
 MAX_COOKIE = 4096
 
 
 def check_header(key: str, value: object) -> None:
-    """Raise BadRequest (400) for a header name that is no token or a value with CR/LF/NUL.
+    """Raise BadRequest (400) for a header name that is no token, or a value with CR, LF,
+    NUL or another control character (werkzeug's server and wsgiref's CGI handler send
+    them as they are; Apache answers 500), or a character outside Latin-1 (no gateway
+    can send it: the response breaks).
 
     >>> check_header("X-Ok", "fine")
     >>> check_header("Location", "/a\\r\\nSet-Cookie: x=1")  # doctest: +ELLIPSIS
@@ -96,12 +103,14 @@ def check_header(key: str, value: object) -> None:
     """
     if not TOKEN.fullmatch(key):
         raise BadRequest("A response header name is not a valid token; refused.")
-    if _UNSAFE_IN_HEADER.search(str(value)):
-        raise BadRequest("A response header would carry a line break or NUL; refused.")
+    text = str(value)
+    if _UNSAFE_IN_HEADER.search(text) or not text.isascii() and max(text) > "\xff":
+        raise BadRequest(UNSAFE_HEADER)
 
 
 class ResponseHeaders(Headers):
-    """``req.headers_out``: werkzeug's Headers that refuse CR, LF and NUL with a 400.
+    """``req.headers_out``: werkzeug's Headers that refuse CR, LF, NUL, any other control
+    character and characters outside Latin-1 with a 400.
 
     werkzeug raises ValueError for a newline (a 500 here) and lets NUL through; a value
     built from client input that tries to split the response is the client's fault.
