@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from conftest import ValidatingClient
 from webquiz import make_app
@@ -103,3 +105,16 @@ def test_413_names_the_limit(client):
     assert response.status_code == 413
     assert "at most 64 KiB" in response.get_data(as_text=True)
 
+
+@pytest.mark.parametrize(("size", "status"), [(65536, 200), (65537, 413), (200_000, 413)])
+def test_a_body_of_unknown_length_keeps_the_limit(client, size, status):
+    # A chunked body reaches the app without CONTENT_LENGTH, its end marked by the server
+    # (wsgi.input_terminated): over 64 KiB it is a 413, not a form silently cut short.
+    environ = EnvironBuilder("/body", method="POST", data=b"a=" + b"x" * (size - 2),
+                             content_type="application/x-www-form-urlencoded").get_environ()
+    del environ["CONTENT_LENGTH"]
+    environ["wsgi.input_terminated"] = True
+    response = client.open(Request(environ))
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_data(as_text=True) == str(size - 2)

@@ -11,13 +11,14 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from functools import cached_property
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import quote, urlencode
 
 from werkzeug.datastructures import FileStorage, Headers, MultiDict
-from werkzeug.exceptions import BadRequest, MethodNotAllowed
+from werkzeug.exceptions import BadRequest, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.http import dump_cookie
 from werkzeug.wrappers import Request as _WerkzeugRequest
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 #: A handler returns OK when it wrote its page (mod_python's ``apache.OK``).
 OK = 0
@@ -31,6 +32,25 @@ MAX_BODY = 64 * 1024
 MAX_UPLOAD = 1024**3
 
 StreamFactory = Callable[..., IO[bytes]]
+
+
+class CappedBody(LimitedStream):
+    """A body of unknown length (chunked) that may hold at most *cap* bytes: a 413 past it.
+
+    werkzeug's own cap for such a body raises only when a read starts at the limit, so
+    ``read()`` of the whole body (how a urlencoded form is read) stops there and returns
+    the body cut short; here the byte after the cap is the 413.
+    """
+
+    def __init__(self, stream: IO[bytes], cap: int) -> None:
+        super().__init__(stream, cap + 1, is_max=True)
+        self.cap = cap
+
+    def readinto(self, b: bytearray) -> int | None:  # type: ignore[override]
+        size = super().readinto(b)
+        if self.tell() > self.cap:
+            raise RequestEntityTooLarge()
+        return size
 
 
 class Request(_WerkzeugRequest):
@@ -50,6 +70,15 @@ class Request(_WerkzeugRequest):
     max_form_parts = 100
     #: Where uploaded file parts are written; None: werkzeug's spooled temporary file.
     stream_factory: StreamFactory | None = None
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        """The body, limited to ``max_content_length`` whether its length is known or not."""
+        limit = self.max_content_length
+        if (self.environ.get("wsgi.input_terminated") and self.content_length is None
+                and limit is not None):
+            return cast(IO[bytes], CappedBody(self.environ["wsgi.input"], limit))
+        return get_input_stream(self.environ, max_content_length=limit)
 
     def _get_file_stream(
         self,
