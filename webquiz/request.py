@@ -198,7 +198,6 @@ class HandlerRequest:
         sources: tuple[str, ...] = (),
     ) -> None:
         self.environ = environ
-        self.request = Request(environ)
         #: Status of the response; a handler may set it or return it.
         self.status = 200
         #: Content type of the response; ``; charset=utf-8`` is added to text types.
@@ -219,10 +218,20 @@ class HandlerRequest:
 
     # -- what came in ---------------------------------------------------------
 
+    @cached_property
+    def request(self) -> Request:
+        """The werkzeug Request, made on first use: many pages never need it."""
+        return Request(self.environ)
+
+    def close(self) -> None:
+        """Release what the request holds (uploaded files spooled to disk)."""
+        if "request" in self.__dict__:
+            self.request.close()
+
     @property
     def method(self) -> str:
         """The HTTP method, upper case."""
-        return self.request.method
+        return str(self.environ.get("REQUEST_METHOD", "GET")).upper()
 
     def allow_methods(self, *methods: Any) -> None:
         """Raise a 405 with an Allow header unless the request's method is one of *methods*.
