@@ -48,6 +48,7 @@ class Row:
     reference: float
     unit: str
     higher_is_better: bool = True
+    note: str = ""
 
     @property
     def ratio(self) -> float:
@@ -169,6 +170,12 @@ IN_PROCESS_PAGES = ["/simple", "/pathinfo/11/5", "/escape?data=%3C%26%3F%2B%22%3
 def case_inprocess(settings: Settings) -> Iterable[Row]:
     """Full app called as WSGI, beside a bare callable returning the same bytes, and peers."""
     os.environ["WEBQUIZ_TODAY"] = TODAY
+    machinery = make_app(HERE / "handlers")
+    figure = median_of(settings.runs, wsgi_rate, machinery, "/hello", settings.seconds)
+    for name, factory in (("bare WSGI (limit)", apps.bare_wsgi),
+                          ("werkzeug hello", apps.werkzeug_hello)):
+        reference = median_of(settings.runs, wsgi_rate, factory(), "/", settings.seconds)
+        yield Row("in-process", "GET /hello (machinery only)", figure, name, reference, "req/s")
     webquiz = make_app()
     for path in IN_PROCESS_PAGES:
         body, ctype = body_of(webquiz, path)
@@ -208,9 +215,112 @@ def case_devserver(settings: Settings) -> Iterable[Row]:
                       f"{name} hello", reference, "req/s")
 
 
+def case_modwsgi(settings: Settings) -> Iterable[Row]:
+    """wrk against mod_wsgi-express (2 processes x 5 threads): webquiz and the hellos."""
+    import apache_cases as ac
+
+    venv = ac.bench_venv()
+    connections = [8] if settings.quick else [1, 8, 64]
+    figures: dict[tuple[str, int], float] = {}
+    with ac.scratch("webquiz-bench-wsgi-") as root:
+        entry = root / "webquiz.wsgi"
+        shutil.copy(ROOT / "apache" / "webquiz.wsgi", entry)
+        targets = {"webquiz": (entry, "/simple")}
+        for name in ("bare", "werkzeug", "flask"):
+            targets[name] = (ac.reference_entry(root, name), "/")
+        ac.gs.open_up(root)
+        for name, (script, path) in targets.items():
+            with ac.scratch(f"webquiz-bench-{name}-") as server_root, \
+                    ac.express(venv, script, server_root) as srv:
+                wrk(srv.url(path), 8, 1)  # warm up: both daemon processes load the app
+                for conns in connections:
+                    figures[name, conns] = median_of(settings.runs, wrk, srv.url(path), conns,
+                                                     settings.seconds)
+    for conns in connections:
+        for name in ("bare", "werkzeug", "flask"):
+            yield Row("mod_wsgi 2×5", f"/simple, {conns} conn", figures["webquiz", conns],
+                      f"{name} hello", figures[name, conns], "req/s")
+
+
+def case_cgi(settings: Settings) -> Iterable[Row]:
+    """Latency of CGI requests under Apache + mod_cgid, 2 connections: webquiz and floors."""
+    import apache_cases as ac
+
+    venv = ac.bench_venv()
+    with ac.scratch("webquiz-bench-cgi-") as root, ac.cgi_server(venv, root) as srv:
+        base = f"http://127.0.0.1:{srv.port}/cgi-bin/"
+        references = {"shell echo (floor)": "echo.sh", "stdlib Python hello": "hello_stdlib.py",
+                      "old cgi FieldStorage": "hello_fieldstorage.py",
+                      "werkzeug hello (wsgiref)": "hello_werkzeug.py",
+                      "Flask hello (wsgiref)": "hello_flask.py"}
+        measured = {}
+        for name, script in references.items():
+            measured[name] = _latency(settings, base + script)
+        for path in ("/simple", "/pathinfo/11/5"):
+            p50, p99 = _latency(settings, base + "webquiz.cgi" + path)
+            for name, (ref50, ref99) in measured.items():
+                yield Row("CGI (mod_cgid)", f"{path} p50", p50, name, ref50, "ms",
+                          higher_is_better=False, note=f"p99 {p99:.0f} ms vs {ref99:.0f} ms")
+
+
+def _latency(settings: Settings, url: str) -> tuple[float, float]:
+    import apache_cases as ac
+
+    # A CGI request takes tens of milliseconds: give wrk time for enough of them.
+    seconds = max(settings.seconds, 5.0)
+    runs = [ac.wrk_latency(url, 2, seconds) for _ in range(settings.runs)]
+    return (statistics.median(r[0] for r in runs), statistics.median(r[1] for r in runs))
+
+
+def case_upload(settings: Settings) -> Iterable[Row]:
+    """Upload throughput and server peak RSS for /file, beside md5sum of the same file."""
+    import apache_cases as ac
+
+    sizes = [16 << 20] if settings.quick else [256 << 20, 1 << 30]
+    venv = ac.bench_venv()
+    with ac.scratch("webquiz-bench-upload-") as root:
+        for size in sizes:
+            label = f"{size >> 20} MiB" if size < 1 << 30 else f"{size >> 30} GiB"
+            data = root / "upload.bin"
+            md5 = ac.make_file(data, size)
+            limit = median_of(settings.runs, ac.md5sum_rate, data, size)
+
+            def rows(where: str, rate: float, rss: float, label: str = label,
+                     limit: float = limit) -> Row:
+                return Row("upload /file", f"{label}, {where}", rate, "md5sum (limit)", limit,
+                           "MiB/s", note=f"server peak RSS {rss:.0f} MiB")
+
+            port = free_port()
+            argv = [sys.executable, "-m", "webquiz", "serve", "--port", str(port)]
+            with server(argv, port, env=dict(os.environ, WEBQUIZ_MAX_UPLOAD=str(2 << 30))) as pid:
+                rate = median_of(settings.runs, ac.upload_rate,
+                                 f"http://127.0.0.1:{port}/file", data, size, md5)
+                yield rows("dev server", rate, ac.peak_rss_mib([pid]))
+
+            entry = root / "webquiz.wsgi"
+            shutil.copy(ROOT / "apache" / "webquiz.wsgi", entry)
+            ac.gs.open_up(root)
+            with ac.scratch("webquiz-bench-upw-") as server_root, ac.express(
+                    venv, entry, server_root, env={"WEBQUIZ_MAX_UPLOAD": str(2 << 30)}) as srv:
+                rate = median_of(settings.runs, ac.upload_rate, srv.url("/file"), data, size,
+                                 md5)
+                yield rows("mod_wsgi", rate, ac.peak_rss_mib(ac.descendants(srv.proc.pid)))
+
+            with ac.scratch("webquiz-bench-upc-") as server_root, \
+                    ac.cgi_server(venv, server_root) as srv:
+                url = f"http://127.0.0.1:{srv.port}/cgi-bin/measured.py/file"
+                rate = median_of(settings.runs, ac.upload_rate, url, data, size, md5)
+                kib = [int(x) for x in (server_root / "cgi-maxrss.txt").read_text().split()]
+                yield rows("CGI", rate, max(kib) / 1024)
+            data.unlink()
+
+
 CASES: dict[str, Callable[[Settings], Iterable[Row]]] = {
     "inprocess": case_inprocess,
     "devserver": case_devserver,
+    "modwsgi": case_modwsgi,
+    "cgi": case_cgi,
+    "upload": case_upload,
 }
 
 
@@ -234,14 +344,14 @@ def machine() -> str:
 def table(rows: list[Row]) -> str:
     """The rows as a Markdown table."""
     lines = [
-        "| case | webquiz | figure | reference | figure | ratio |",
-        "| --- | --- | ---: | --- | ---: | ---: |",
+        "| case | webquiz | figure | reference | figure | ratio | notes |",
+        "| --- | --- | ---: | --- | ---: | ---: | --- |",
     ]
     for row in rows:
         better = "" if row.higher_is_better else " (lower is better)"
         lines.append(
             f"| {row.case} | {row.what} | {row.figure:,.1f} {row.unit} | {row.reference_name} "
-            f"| {row.reference:,.1f} {row.unit} | {row.ratio:.2f}×{better} |"
+            f"| {row.reference:,.1f} {row.unit} | {row.ratio:.2f}×{better} | {row.note} |"
         )
     return "\n".join(lines)
 

@@ -35,8 +35,10 @@ TODAY_ENV = "WEBQUIZ_TODAY"
 #: An answer: one to four ASCII digits, nothing else (no sign, space, "_" or other script).
 DIGITS = re.compile(r"[0-9]{1,4}")
 
-YES = Markup("<p>Yes, this is <strong>{}</strong>.</p>\n")
-WRONG = Markup("<p>Sorry, you're wrong. Try again:</p>\n")
+#: What the page says to an answer, in words (the colour of the class only adds to them).
+RIGHT = Markup("<p class=\"right\">You answered {0}: that's right."
+               " Yes, this is <strong>{0}</strong>.</p>\n")
+WRONG = Markup("<p class=\"wrong\">You answered {}: Sorry, you're wrong. Try again:</p>\n")
 INVALID = Markup('<p class="error">{}</p>\n')
 
 
@@ -92,9 +94,9 @@ def play(
     except InvalidAnswer as error:
         return 400, INVALID.format(error) + ask_month()
     if month != now.month:
-        return 200, WRONG + ask_month()
+        return 200, WRONG.format(MONTHS[month - 1]) + ask_month()
 
-    body = YES.format(MONTHS[month - 1])
+    body = RIGHT.format(MONTHS[month - 1])
     if not days:
         return 200, body + ask_day(month)
     try:
@@ -102,5 +104,5 @@ def play(
     except InvalidAnswer as error:
         return 400, body + INVALID.format(error) + ask_day(month)
     if day != now.weekday():
-        return 200, body + WRONG + ask_day(month)
-    return 200, body + YES.format(WEEKDAYS[day])
+        return 200, body + WRONG.format(WEEKDAYS[day]) + ask_day(month)
+    return 200, body + RIGHT.format(WEEKDAYS[day])

@@ -32,6 +32,12 @@ FORM = Markup(
     "</form>\n"
 )
 BACK = Markup('<p><a href="{}">Back to the cookie page</a></p>\n')
+HOW = Markup(
+    "Setting the cookie sends a <code>Set-Cookie</code> header; from then on your browser"
+    " sends the cookie back with every request to the pack, and this page lists what it"
+    " receives (<code>req.cookies</code>). Deleting sends the cookie again, already"
+    " expired, so the browser drops it."
+)
 
 
 class Refused(Exception):
@@ -94,5 +100,5 @@ def handler(req):
     except Refused as why:
         req.status = 400
         body = Markup("<p>{} Nothing was changed.</p>\n").format(why) + BACK.format(req.url())
-    req.write(page(TITLE, body, home=req.app_url()))
+    req.write(page(req, TITLE, body, how=HOW))
     return OK

@@ -27,6 +27,12 @@ SHOWN = frozenset({
 #: Headers whose values are credentials: shown as hidden.
 MASKED = frozenset({"HTTP_COOKIE", "HTTP_AUTHORIZATION", "HTTP_PROXY_AUTHORIZATION"})
 ROW = Markup("<dt>{}</dt>\n<dd><code>{}</code></dd>\n")
+HOW = Markup(
+    "<code>req.environ</code> is this request&#39;s WSGI environ: the CGI variables, and"
+    " each request header as <code>HTTP_*</code>. Only the request&#39;s own variables are"
+    " listed (never the server&#39;s process environment), and credentials are hidden."
+    " Add a path or a query, as in <code>/environ/foo?x=1</code>, to see them arrive."
+)
 
 
 def request_variables(environ):
@@ -47,5 +53,5 @@ def handler(req):
     req.allow_methods("GET", "HEAD")
     rows = Markup("").join(ROW.format(*variable) for variable in request_variables(req.environ))
     body = Markup("<p>The variables of this request:</p>\n<dl>\n{}</dl>\n").format(rows)
-    req.write(page(TITLE, body, home=req.app_url()))
+    req.write(page(req, TITLE, body, how=HOW))
     return OK

@@ -23,7 +23,13 @@ FORM = Markup(
     '<form method="get" action="{action}">\n'
     '<p><label for="data">Supply some data:</label>\n'
     '<input type="text" id="data" name="data" size="40" value="{value}">\n'
-    '<button type="submit">Submit</button></p>\n</form>\n'
+    '<button type="submit">Show it escaped</button></p>\n</form>\n'
+)
+HOW = Markup(
+    "What you type comes back three times: as HTML text and in the input&#39;s"
+    " <code>value</code> attribute, both escaped by <code>Markup.format</code>, and in the"
+    " link&#39;s query string, URL-encoded by <code>req.url(data=...)</code>. Try"
+    " <code>&lt;script&gt;alert(1)&lt;/script&gt;</code>: it shows as text and never runs."
 )
 
 
@@ -38,5 +44,5 @@ def handler(req):
         # the query string, then HTML-escaped (with the rest) by Markup.format.
         shown = SHOWN.format(link=req.url(data=data), text=data or "(empty)")
     body = shown + FORM.format(action=req.url(), value=data or "")
-    req.write(page(TITLE, body, home=req.app_url()))
+    req.write(page(req, TITLE, body, how=HOW))
     return OK

@@ -24,7 +24,13 @@ FORM = Markup(
     '<form method="post" action="{}" enctype="multipart/form-data">\n'
     '<p><label for="file">File:</label>\n'
     '<input type="file" id="file" name="file" multiple>\n'
-    '<button type="submit">Submit</button></p>\n</form>\n'
+    '<button type="submit">Upload and hash</button></p>\n</form>\n'
+)
+HOW = Markup(
+    "The form is sent as <code>multipart/form-data</code>. Before reading it the handler"
+    " calls <code>req.stream_uploads</code>, so werkzeug hands each file, as it arrives,"
+    " to a sink that hashes and counts the bytes: nothing is stored and memory stays flat."
+    " Compare with <code>md5sum</code> on your machine."
 )
 RECEIVED = Markup(
     "<section>\n<p>Got file: {name}</p>\n"
@@ -103,5 +109,5 @@ def handler(req):
                             sha256=upload.stream.sha256.hexdigest())
             for upload in uploads
         ) or Markup("<p>No file found.</p>\n")
-    req.write(page(TITLE, body + FORM.format(req.url()), home=req.app_url()))
+    req.write(page(req, TITLE, body + FORM.format(req.url()), how=HOW))
     return OK

@@ -17,6 +17,12 @@ from webquiz import OK, page
 from . import _quiz
 
 TITLE = "Quiz by GET"
+HOW = Markup(
+    "Each link carries the answers in its query string: <code>/get?month=3&amp;day=1</code>"
+    " answers March, then Tuesday (Monday is 0). The handler reads them with"
+    " <code>req.form.getlist</code> and builds the links with <code>req.url(month=...)</code>,"
+    " which URL-encodes them. Nothing is kept on the server."
+)
 LINK = Markup('<li><a href="{}">{}</a></li>\n')
 
 
@@ -25,7 +31,7 @@ def ask_month(req):
     links = Markup("").join(
         LINK.format(req.url(month=number), name) for number, name in enumerate(_quiz.MONTHS, 1)
     )
-    return Markup("<p>What month is it?</p>\n<ul>\n{}</ul>\n").format(links)
+    return Markup('<p>What month is it?</p>\n<ul class="choices">\n{}</ul>\n').format(links)
 
 
 def ask_day(req, month):
@@ -34,7 +40,7 @@ def ask_day(req, month):
         LINK.format(req.url(month=month, day=number), name)
         for number, name in enumerate(_quiz.WEEKDAYS)
     )
-    return Markup("<p>What day is it?</p>\n<ul>\n{}</ul>\n").format(links)
+    return Markup('<p>What day is it?</p>\n<ul class="choices">\n{}</ul>\n').format(links)
 
 
 def handler(req):
@@ -44,5 +50,5 @@ def handler(req):
         req.form.getlist("month"), req.form.getlist("day"),
         lambda: ask_month(req), lambda month: ask_day(req, month),
     )
-    req.write(page(TITLE, body, home=req.app_url()))
+    req.write(page(req, TITLE, body, how=HOW))
     return OK

@@ -24,7 +24,12 @@ BOX = Markup(
 FORM = Markup(
     '<form method="get" action="{action}">\n<fieldset>\n'
     "<legend>Select some things:</legend>\n{boxes}</fieldset>\n"
-    '<p><button type="submit">Submit</button></p>\n</form>\n'
+    '<p><button type="submit">Show my selection</button></p>\n</form>\n'
+)
+HOW = Markup(
+    "All the checkboxes share the name <code>data</code>: the browser sends one"
+    " <code>data=</code> per ticked box, and <code>req.form.getlist(\"data\")</code> returns"
+    " every value, in order (<code>getfirst</code> would keep only the first)."
 )
 
 
@@ -41,6 +46,5 @@ def handler(req):
                    checked=Markup(" checked") if value in selected else "")
         for index, value in enumerate(CHOICES)
     )
-    req.write(page(TITLE, said + FORM.format(action=req.url(), boxes=boxes),
-                   home=req.app_url()))
+    req.write(page(req, TITLE, said + FORM.format(action=req.url(), boxes=boxes), how=HOW))
     return OK

@@ -17,6 +17,12 @@ from webquiz import OK, NotFound, page
 from . import _quiz
 
 TITLE = "Quiz by PATH_INFO"
+HOW = Markup(
+    "Each answer is a path segment after the page&#39;s name: <code>/pathinfo/3/1</code>"
+    " answers March, then Tuesday (Monday is 0). The handler splits"
+    " <code>req.path_info</code>; the links are built with <code>req.url(month, day)</code>,"
+    " so they work wherever the pack is mounted. Nothing is kept on the server."
+)
 LINK = Markup('<li><a href="{}">{}</a></li>\n')
 
 
@@ -25,7 +31,7 @@ def ask_month(req):
     links = Markup("").join(
         LINK.format(req.url(number), name) for number, name in enumerate(_quiz.MONTHS, 1)
     )
-    return Markup("<p>What month is it?</p>\n<ul>\n{}</ul>\n").format(links)
+    return Markup('<p>What month is it?</p>\n<ul class="choices">\n{}</ul>\n').format(links)
 
 
 def ask_day(req, month):
@@ -33,7 +39,7 @@ def ask_day(req, month):
     links = Markup("").join(
         LINK.format(req.url(month, number), name) for number, name in enumerate(_quiz.WEEKDAYS)
     )
-    return Markup("<p>What day is it?</p>\n<ul>\n{}</ul>\n").format(links)
+    return Markup('<p>What day is it?</p>\n<ul class="choices">\n{}</ul>\n').format(links)
 
 
 def handler(req):
@@ -46,5 +52,5 @@ def handler(req):
     req.status, body = _quiz.play(
         answers[:1], answers[1:], lambda: ask_month(req), lambda month: ask_day(req, month)
     )
-    req.write(page(TITLE, body, home=req.app_url()))
+    req.write(page(req, TITLE, body, how=HOW))
     return OK

@@ -19,6 +19,12 @@ from webquiz import OK, page
 from . import _quiz
 
 TITLE = "Quiz by POST"
+HOW = Markup(
+    "The answers travel in the body of a POST: radio buttons named <code>month</code>, then"
+    " <code>day</code> (Monday is 0), with the month carried along in a hidden field. The"
+    " handler reads them with <code>req.form.getlist</code>; nothing is kept on the server,"
+    " and reloading a posted page asks the browser to send the form again."
+)
 FORM = Markup(
     '<form method="post" action="{action}">\n<fieldset>\n<legend>{question}</legend>\n'
     "{hidden}{choices}</fieldset>\n"
@@ -61,5 +67,5 @@ def handler(req):
     req.status, body = _quiz.play(
         months, days, lambda: ask_month(req), lambda month: ask_day(req, month)
     )
-    req.write(page(TITLE, body, home=req.app_url()))
+    req.write(page(req, TITLE, body, how=HOW))
     return OK

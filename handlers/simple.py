@@ -13,6 +13,13 @@ from markupsafe import Markup
 
 from webquiz import OK, page
 
+TITLE = "The current time"
+HOW = Markup(
+    "The handler runs anew for every request: it reads the server&#39;s clock, puts the"
+    " time into the page with <code>Markup.format</code> (which escapes what it inserts)"
+    " and returns <code>OK</code>. Reload the page to see the time change."
+)
+
 
 def handler(req):
     """Write the server's local date and time."""
@@ -22,5 +29,5 @@ def handler(req):
     body = Markup('<p>The time on this server is <time datetime="{}">{}</time>.</p>').format(
         now.isoformat(timespec="seconds"), now.strftime("%A, %d %B %Y, %H:%M:%S %Z")
     )
-    req.write(page("The current time", body, home=req.app_url()))
+    req.write(page(req, TITLE, body, how=HOW))
     return OK

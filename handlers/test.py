@@ -12,6 +12,13 @@ from markupsafe import Markup
 
 from webquiz import OK, page
 
+TITLE = "webquiz is working"
+HOW = Markup(
+    "The handler reads a few attributes of <code>req</code>, the mod_python-style request"
+    " object (<code>remote_addr</code>, <code>uri</code>, <code>path_info</code>,"
+    " <code>gateway</code>), and the versions of Python and werkzeug. Add a path after the"
+    " page&#39;s name, as in <code>/test/extra/path</code>, to fill in the path info."
+)
 ROW = Markup("<dt>{}</dt><dd>{}</dd>\n")
 
 
@@ -36,5 +43,5 @@ def handler(req):
         "<p>You have successfully set up webquiz. Here is some information about the "
         "environment and this request:</p>\n<dl>\n{}</dl>"
     ).format(rows)
-    req.write(page("webquiz is working", body, home=req.app_url()))
+    req.write(page(req, TITLE, body, how=HOW))
     return OK

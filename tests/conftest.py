@@ -5,11 +5,9 @@ from __future__ import annotations
 import io
 import os
 import signal
-import socket
 import subprocess
 import sys
 import textwrap
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,12 +16,19 @@ from pathlib import Path
 from wsgiref.validate import validator
 
 import pytest
+from gateway_servers import free_port, wait_for_port  # noqa: F401 (re-exported)
 from werkzeug.test import Client
 
 from webquiz import make_app
 
 ROOT = Path(__file__).resolve().parents[1]
 HANDLERS = ROOT / "handlers"
+#: The book's chapter 19 handlers, written against mod_python's API (tests/modpython_handlers).
+MODPYTHON_HANDLERS = ROOT / "tests" / "modpython_handlers"
+
+# Handler folders are served, not collected: --doctest-modules would import test.py as
+# a top-level module named ``test`` (the stdlib's test package).
+collect_ignore = ["modpython_handlers"]
 
 
 #: CI sets WEBQUIZ_REQUIRE_ALL=1: there a missing Apache, mod_wsgi, wrk or browser fails.
@@ -91,27 +96,6 @@ def make_handlers(tmp_path: Path) -> Callable[..., Path]:
     return make
 
 
-def free_port() -> int:
-    """A TCP port on 127.0.0.1 that nothing listens on right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 20) -> None:
-    """Wait until something accepts connections on 127.0.0.1:port, or fail."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"server exited early with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing answered on 127.0.0.1:{port} within {timeout} s")
-
-
 @dataclass
 class LiveServer:
     """A ``webquiz serve`` subprocess on a loopback port, stopped by its PID."""
@@ -154,29 +138,36 @@ def server_env(**extra: str) -> dict[str, str]:
 HANDLERS_ENV = "WEBQUIZ_HANDLERS"
 
 
+def start_server(folder: Path, *args: str, env: dict[str, str] | None = None,
+                 cwd: Path | None = None, wait: bool = True) -> LiveServer:
+    """Start ``python -m webquiz serve`` on a free port, its log in *folder*; the caller
+    stops it (``server.stop()``)."""
+    port = free_port()
+    log = folder / f"server-{port}.log"
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "webquiz", "serve", "--port", str(port), *args],
+            cwd=cwd or folder, env=env or server_env(),
+            stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+        )
+    server = LiveServer(proc, port, log)
+    if wait:
+        try:
+            wait_for_port(port, proc)
+        except Exception:
+            server.stop()
+            raise RuntimeError(f"server did not start:\n{server.stderr()}") from None
+    return server
+
+
 @pytest.fixture
 def serve(tmp_path: Path) -> Iterator[Callable[..., LiveServer]]:
     """Start ``python -m webquiz serve`` with extra arguments; stop every one afterwards."""
     started: list[LiveServer] = []
 
-    def start(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None,
-              wait: bool = True) -> LiveServer:
-        port = free_port()
-        log = tmp_path / f"server-{port}.log"
-        with log.open("wb") as out:  # the child keeps its own copy of the descriptor
-            proc = subprocess.Popen(
-                [sys.executable, "-m", "webquiz", "serve", "--port", str(port), *args],
-                cwd=cwd or tmp_path, env=env or server_env(),
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-            )
-        server = LiveServer(proc, port, log)
+    def start(*args: str, **kwargs) -> LiveServer:
+        server = start_server(tmp_path, *args, **kwargs)
         started.append(server)
-        if wait:
-            try:
-                wait_for_port(port, proc)
-            except Exception:
-                server.stop()
-                raise RuntimeError(f"server did not start:\n{server.stderr()}") from None
         return server
 
     yield start
@@ -202,6 +193,8 @@ class _PageChecker(HTMLParser):
         self.controls: list[dict[str, str | None]] = []
         self.tags: list[tuple[str, dict[str, str | None]]] = []
         self.text: dict[str, str] = {}
+        self.buttons: list[str] = []
+        self.legends = 0
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         attributes = dict(attrs)
@@ -212,6 +205,12 @@ class _PageChecker(HTMLParser):
             self.label_for.add(str(attributes["for"]))
         if tag == "input" and attributes.get("type") not in ("hidden", "submit"):
             self.controls.append(attributes)
+        if attributes.get("type") in ("radio", "checkbox") and "fieldset" not in self.stack:
+            self.problems.append(f"a {attributes['type']} outside a fieldset")
+        if tag == "legend":
+            self.legends += 1
+        if tag == "button":
+            self.buttons.append("")
         if tag not in self.VOID:
             self.stack.append(tag)
 
@@ -224,13 +223,16 @@ class _PageChecker(HTMLParser):
     def handle_data(self, data: str) -> None:
         if self.stack and self.stack[-1] in ("title", "h1"):
             self.text[self.stack[-1]] = self.text.get(self.stack[-1], "") + data
+        if self.stack and self.stack[-1] == "button":
+            self.buttons[-1] += data
 
 
 def check_page(html: str, home: str = "/") -> _PageChecker:
     """Assert *html* is one of the pack's pages: an HTML5 document whose elements all
-    close in order, with a title, one heading, unique ids, a label for every input, and
-    a link back to the index at *home*, and no script, event attribute or
-    ``javascript:`` URL. Returns the parsed page for further checks."""
+    close in order, with a title, one heading, unique ids, a label for every input,
+    radio buttons and checkboxes grouped in fieldsets with legends, buttons that say
+    what they do, the pack's stylesheet, a link back to the index at *home*, and no
+    script, event attribute or ``javascript:`` URL. Returns the parsed page."""
     assert html.startswith("<!doctype html>\n<html lang=\"en\">"), html[:80]
     parsed = _PageChecker()
     parsed.feed(html)
@@ -242,6 +244,10 @@ def check_page(html: str, home: str = "/") -> _PageChecker:
     assert parsed.label_for <= set(parsed.ids)
     assert all(control.get("id") in parsed.label_for for control in parsed.controls)
     assert ("a", {"href": home}) in parsed.tags
+    assert parsed.legends == [tag for tag, _ in parsed.tags].count("fieldset")
+    assert all(text.strip() not in ("", "Submit", "OK") for text in parsed.buttons)
+    assert [tag for tag, a in parsed.tags if tag == "link" and a.get("rel") == "stylesheet"
+            and (a.get("href") or "").startswith(home + "_webquiz/webquiz.css?v=")] == ["link"]
     # Nothing a client sent turned into markup that runs.
     for tag, attributes in parsed.tags:
         assert tag not in ("script", "iframe", "object", "embed"), tag

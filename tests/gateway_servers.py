@@ -14,6 +14,7 @@ import hashlib
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -23,8 +24,7 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-from conftest import ROOT, free_port, require, wait_for_port
-
+ROOT = Path(__file__).resolve().parents[1]
 APACHE = Path("/usr/sbin/apache2")
 MODULES = Path("/usr/lib/apache2/modules")
 SYSTEM_PYTHON = Path("/usr/bin/python3")
@@ -38,6 +38,38 @@ STALE_SECONDS = 86400
 APACHE_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
               "LANG": "C.UTF-8"}
 IS_ROOT = os.geteuid() == 0
+
+
+def require(condition: object, what: str) -> None:
+    """Under pytest, conftest's rule (skip, or fail in CI); elsewhere (the benchmarks) raise."""
+    if condition:
+        return
+    if "pytest" in sys.modules:
+        from conftest import require as pytest_require
+
+        pytest_require(condition, what)
+    raise RuntimeError(f"missing: {what}")
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, proc: subprocess.Popen | None = None, timeout: float = 20) -> None:
+    """Wait until something accepts connections on 127.0.0.1:port, or fail."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError(f"server exited early with {proc.returncode}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise TimeoutError(f"nothing answered on 127.0.0.1:{port} within {timeout} s")
 
 
 def world_readable_dir(prefix: str) -> Path:
@@ -75,9 +107,11 @@ def check_apache() -> None:
     require(probe.stdout.strip() == "True", f"Python.h of {SYSTEM_PYTHON} (apt: python3-dev)")
 
 
-def source_digest() -> str:
-    """A hash of everything the installed package is built from, and of the base Python."""
+def source_digest(extras: tuple[str, ...] = ()) -> str:
+    """A hash of everything the installed package is built from, of the base Python, and of
+    the *extras* installed beside it."""
     digest = hashlib.sha256(str(os.path.realpath(SYSTEM_PYTHON)).encode())
+    digest.update(repr(extras).encode())
     for name in SOURCES:
         top = ROOT / name
         paths = [top] if top.is_file() else sorted(
@@ -104,13 +138,14 @@ def remove_stale_venvs(keep: Path) -> None:
                 other.unlink(missing_ok=True)
 
 
-def apache_venv() -> tuple[Path, float]:
-    """The venv Apache runs (``webquiz[apache]`` on Debian's python3); seconds spent building.
+def apache_venv(extras: tuple[str, ...] = ()) -> tuple[Path, float]:
+    """The venv Apache runs (``webquiz[apache]`` on Debian's python3, plus *extras*, such as
+    the benchmark's peers); seconds spent building.
 
     Built once per state of the sources; concurrent sessions wait on a lock file.
     """
     check_apache()
-    venv = SCRATCH / f"webquiz-apache-{source_digest()}"
+    venv = SCRATCH / f"webquiz-apache-{source_digest(extras)}"
     marker = venv / ".webquiz-complete"
     started = time.monotonic()
     with open(f"{venv}.lock", "w") as lock:
@@ -133,7 +168,7 @@ def apache_venv() -> tuple[Path, float]:
             # installs it in a second instead of compiling it again.
             install = subprocess.run(
                 [str(venv / "bin" / "python"), "-m", "pip", "install", "-q",
-                 "--disable-pip-version-check", "--use-pep517", f"{source}[apache]"],
+                 "--disable-pip-version-check", "--use-pep517", f"{source}[apache]", *extras],
                 capture_output=True, text=True, timeout=1200, check=False)
         finally:
             shutil.rmtree(source, ignore_errors=True)

@@ -28,7 +28,7 @@ def test_index_escapes_summaries_and_links_under_the_mount(make_handlers):
     client = ValidatingClient(make_app(folder))
     html = client.get("/", base_url="http://localhost/py/").get_data(as_text=True)
     assert '<a href="/py/shout">shout</a>: Say &lt;b&gt;hi&lt;/b&gt; &amp; &#34;bye&#34;.' in html
-    assert "_hidden" not in html and "helper" not in html
+    assert 'href="/py/_hidden"' not in html and 'href="/py/helper"' not in html
     assert '<a href="/py/broken">broken</a>: this page failed to load' in html
 
 

@@ -58,6 +58,11 @@ def test_installed_command_serves_the_bundled_handlers(venv, tmp_path):
         # The quiz pages import their private helper (_quiz.py) from the bundled folder.
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/pathinfo", timeout=10) as r:
             assert r.status == 200 and b"What month is it?" in r.read()
+        # The stylesheet ships in the wheel as package data.
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_webquiz/webquiz.css",
+                                    timeout=10) as r:
+            css = (ROOT / "webquiz" / "static" / "webquiz.css").read_bytes()
+            assert r.status == 200 and r.read() == css
     finally:
         proc.terminate()
         proc.wait(10)
@@ -74,3 +79,11 @@ def test_installed_package_ships_the_apache_templates_and_the_cgi_program(venv, 
     assert f'ScriptAlias /py "{venv / "bin" / "webquiz-cgi"}"' in config("cgi")
     assert "RewriteRule ^ webquiz.cgi [L]" in config("htaccess")
     assert (venv / "bin" / "webquiz-cgi").read_text().startswith(f"#!{venv}/bin/python")
+
+
+def test_installed_package_has_the_mod_python_layer(venv, tmp_path):
+    code = ("from webquiz.mod_python import apache, util; "
+            "print(apache.HTTP_NOT_FOUND, util.FieldStorage.__name__)")
+    out = subprocess.run([str(venv / "bin" / "python"), "-c", code], cwd=tmp_path,
+                         capture_output=True, text=True, timeout=60, check=True).stdout
+    assert out.split() == ["404", "FieldStorage"]

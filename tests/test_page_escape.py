@@ -20,7 +20,7 @@ def show(client, query, **kwargs):
 
 def round_trip(parsed):
     """What a browser gets back from the page: the link's data and the input's value."""
-    links = [a["href"] for tag, a in parsed.tags if tag == "a" and a["href"] != "/"]
+    links = [a["href"] for tag, a in parsed.tags if tag == "a" and "/escape?" in a["href"]]
     (value,) = [i["value"] for tag, i in parsed.tags if tag == "input" and i["name"] == "data"]
     data = [parse_qs(urlsplit(link).query, keep_blank_values=True)["data"] for link in links]
     return data, value

@@ -139,3 +139,15 @@ def test_the_quiz_under_the_dev_server_with_a_pinned_date(serve):
     assert "Yes, this is <strong>Tuesday</strong>." in html
     with urllib.request.urlopen(server.url + "/pathinfo/3/2", timeout=10) as response:
         assert SORRY in response.read().decode()
+
+
+def test_the_answer_given_and_the_verdict_are_said_in_words(client):
+    html = get(client, "/pathinfo/4")
+    assert "<p class=\"wrong\">You answered April: Sorry, you're wrong. Try again:</p>" in html
+    html = get(client, "/pathinfo/3/6")
+    assert ("<p class=\"right\">You answered March: that's right."
+            " Yes, this is <strong>March</strong>.</p>") in html
+    assert "<p class=\"wrong\">You answered Sunday: Sorry, you're wrong. Try again:</p>" in html
+    html = get(client, "/pathinfo/3/1")
+    assert ("<p class=\"right\">You answered Tuesday: that's right."
+            " Yes, this is <strong>Tuesday</strong>.</p>") in html

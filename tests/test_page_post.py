@@ -71,8 +71,10 @@ def test_a_get_always_shows_the_first_form(client):
 def test_wrong_answers_ask_again(client):
     html = post(client, {"month": "4"})
     assert SORRY in html and "Yes" not in html and radios(html, "month")
+    assert "You answered April: Sorry" in html
     html = post(client, {"month": "3", "day": "0"})
     assert "Yes, this is <strong>March</strong>." in html and SORRY in html
+    assert "You answered March: that's right." in html and "You answered Monday: Sorry" in html
     assert radios(html, "day") and '<input type="hidden" name="month" value="3">' in html
 
 

@@ -192,6 +192,10 @@ def test_static_files_are_served_with_types_and_caching(static_server):
     head = get(port, "/static/site.css", method="HEAD")
     assert head[0] == 200 and head[2] == b""
     assert get(port, "/simple")[0] == 200  # the pages are still there
+    for response in (get(port, "/static/site.css"), get(port, "/static/nope.css")):
+        assert response[1]["X-Content-Type-Options"] == "nosniff"
+        assert response[1]["Content-Security-Policy"].startswith("default-src 'self'")
+        assert response[1]["Referrer-Policy"] == "same-origin"
 
 
 @pytest.mark.parametrize("path", [

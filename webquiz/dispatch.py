@@ -19,6 +19,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 #: The first path segment of a request, matched with ``fullmatch``.
@@ -49,6 +50,8 @@ class Route:
     handler: Handler | None = None
     summary: str = ""
     error: str | None = None
+    #: Private helper modules of the folder that the handler imports (``from . import _quiz``).
+    helpers: tuple[Path, ...] = ()
 
 
 def first_line(doc: str | None) -> str:
@@ -130,9 +133,20 @@ class HandlerTable:
             if not callable(handler):
                 handler = None
             summary = first_line(module.__doc__) or first_line(getattr(handler, "__doc__", ""))
-            route = Route(name, path, handler=handler, summary=summary)
+            route = Route(name, path, handler=handler, summary=summary,
+                          helpers=self._helpers(module))
         self._routes[name] = route
         return route
+
+    def _helpers(self, module: ModuleType) -> tuple[Path, ...]:
+        """The files of the private modules beside it (``_name.py``) that *module* imported."""
+        found = set()
+        for value in vars(module).values():
+            if isinstance(value, ModuleType) and value.__name__.startswith(self._package + "._"):
+                path = Path(value.__file__ or "")
+                if path.parent == self.folder and path.suffix == ".py":
+                    found.add(path)
+        return tuple(sorted(found))
 
     def get(self, name: str) -> Route | None:
         """Return the route for a URL name, or None when nothing may serve it."""

@@ -7,6 +7,7 @@ sets ``req.content_type`` and ``req.headers_out``, calls ``req.write(...)`` and 
 
 from __future__ import annotations
 
+import io
 import re
 import sys
 from collections.abc import Callable, Iterator
@@ -24,6 +25,13 @@ from werkzeug.wsgi import LimitedStream, get_input_stream
 OK = 0
 #: A handler returns DECLINED when the request is not for it: the client gets a 404.
 DECLINED = -1
+#: mod_python's ``apache.DONE`` (the response is complete): webquiz treats it as OK.
+DONE = -2
+
+#: ``req.get_remote_host(type)`` values (mod_python's ``apache.REMOTE_*``).
+REMOTE_HOST, REMOTE_NAME, REMOTE_NOLOOKUP, REMOTE_DOUBLE_REV = 0, 1, 2, 3
+#: Apache's names for log levels 0 to 7 (mod_python's ``apache.APLOG_EMERG`` ... ``APLOG_DEBUG``).
+LOG_LEVELS = ("emerg", "alert", "crit", "error", "warn", "notice", "info", "debug")
 
 
 #: Default cap on a request body; a page that takes uploads raises it (``req.max_body``).
@@ -217,9 +225,17 @@ class HandlerRequest:
     side collects ``write`` calls, ``status``, ``content_type`` and ``headers_out``.
     """
 
-    def __init__(self, environ: dict[str, Any], *, app_root: str, filename: str = "") -> None:
+    def __init__(
+        self,
+        environ: dict[str, Any],
+        *,
+        app_root: str,
+        filename: str = "",
+        handler_name: str = "",
+        summary: str = "",
+        sources: tuple[str, ...] = (),
+    ) -> None:
         self.environ = environ
-        self.request = Request(environ)
         #: Status of the response; a handler may set it or return it.
         self.status = 200
         #: Content type of the response; ``; charset=utf-8`` is added to text types.
@@ -230,17 +246,43 @@ class HandlerRequest:
         self.app_root = app_root
         #: The handler's module file.
         self.filename = filename
+        #: The handler's URL name (``pathinfo``); empty on the pack's own pages (the index).
+        self.handler_name = handler_name
+        #: The page's purpose: the first line of the handler module's docstring.
+        self.summary = summary
+        #: File names whose source the pack shows (the module, its helpers); empty: none.
+        self.sources = sources
         self._body: list[bytes] = []
 
     # -- what came in ---------------------------------------------------------
 
+    @cached_property
+    def request(self) -> Request:
+        """The werkzeug Request, made on first use: many pages never need it."""
+        return Request(self.environ)
+
+    def close(self) -> None:
+        """Release what the request holds (uploaded files spooled to disk)."""
+        if "request" in self.__dict__:
+            self.request.close()
+
     @property
     def method(self) -> str:
         """The HTTP method, upper case."""
-        return self.request.method
+        return str(self.environ.get("REQUEST_METHOD", "GET")).upper()
 
-    def allow_methods(self, *methods: str) -> None:
-        """Raise a 405 with an Allow header unless the request's method is one of *methods*."""
+    def allow_methods(self, *methods: Any) -> None:
+        """Raise a 405 with an Allow header unless the request's method is one of *methods*.
+
+        mod_python's form, ``req.allow_methods(["GET", "POST"][, reset])``, only adds the
+        methods to the Allow header (sent with the 405 such a handler then returns).
+        """
+        if methods and not isinstance(methods[0], str):
+            reset = len(methods) > 1 and methods[1]
+            known = [] if reset else self.headers_out.get("Allow", "").split(", ")
+            allowed = dict.fromkeys(m for m in [*known, *methods[0]] if m)
+            self.headers_out["Allow"] = ", ".join(allowed)
+            return
         if self.method not in methods:
             raise MethodNotAllowed(valid_methods=list(methods))
 
@@ -348,8 +390,12 @@ class HandlerRequest:
 
     # -- what goes out ------------------------------------------------------------
 
-    def write(self, data: str | bytes) -> None:
-        """Append *data* to the response body (str is encoded as UTF-8)."""
+    def write(self, data: str | bytes, flush: int = 1) -> None:
+        """Append *data* to the response body (str is encoded as UTF-8).
+
+        *flush* is accepted for mod_python's ``req.write(data, 0)``; the body is sent
+        when the handler returns.
+        """
         self._body.append(data.encode("utf-8") if isinstance(data, str) else bytes(data))
 
     @property
@@ -377,11 +423,194 @@ class HandlerRequest:
         """Tell the client to drop a cookie: Max-Age=0 and an Expires in the past."""
         self.set_cookie(key, "", max_age=0, expires=0, **options)
 
-    def log_error(self, message: str) -> None:
-        """Write one line to the server's error log (``wsgi.errors``)."""
+    def log_error(self, message: str, level: int | None = None) -> None:
+        """Write one line to the server's error log (``wsgi.errors``).
+
+        *level* is mod_python's ``apache.APLOG_*``; its name tags the line (``[warn]``).
+        """
         stream: Any = self.environ.get("wsgi.errors") or sys.stderr
-        stream.write(f"webquiz: {message}\n")
-        stream.flush()
+        write_log(stream, message, level)
+
+    # -- more of mod_python's request (webquiz.mod_python ports handlers) ------------
+
+    def flush(self) -> None:
+        """Do nothing: the body is sent when the handler returns (mod_python's req.flush)."""
+
+    @property
+    def canonical_filename(self) -> str:
+        """The handler's module file, as ``filename`` (already absolute and resolved)."""
+        return self.filename
+
+    @property
+    def err_headers_out(self) -> Headers:
+        """The ``headers_out`` table itself: webquiz sends it with error pages too."""
+        return self.headers_out
+
+    @property
+    def unparsed_uri(self) -> str:
+        """The request target as the client sent it: path and query, still %-encoded."""
+        raw = self.environ.get("REQUEST_URI") or self.environ.get("RAW_URI")
+        if not raw:
+            path = self.environ.get("SCRIPT_NAME", "") + self.environ.get("PATH_INFO", "")
+            raw = quote(path.encode("latin-1", "replace"), safe="/;:@&=+$,!~*'()")
+            if self.environ.get("QUERY_STRING"):
+                raw += "?" + self.environ["QUERY_STRING"]
+        return wsgi_text(raw)
+
+    @property
+    def hostname(self) -> str:
+        """The host the client asked for (Host header, else the server's name), no port.
+
+        >>> from werkzeug.test import EnvironBuilder
+        >>> env = EnvironBuilder(headers={"Host": "[::1]:8000"}).get_environ()
+        >>> HandlerRequest(env, app_root="").hostname
+        '::1'
+        """
+        host = self.request.host.lower()
+        if host.startswith("["):  # an IPv6 literal, [::1]:8000
+            return host[1:].partition("]")[0]
+        return host.partition(":")[0]
+
+    @property
+    def protocol(self) -> str:
+        """The protocol of the request line, ``HTTP/1.1`` (CGI's SERVER_PROTOCOL)."""
+        return str(self.environ.get("SERVER_PROTOCOL") or "HTTP/1.0")
+
+    @property
+    def the_request(self) -> str:
+        """The request line: ``GET /test.prog?x=1 HTTP/1.1``."""
+        return f"{self.method} {self.unparsed_uri} {self.protocol}"
+
+    def get_remote_host(
+        self, type: int = REMOTE_NAME, str_is_ip: object = None
+    ) -> str | tuple[str, bool] | None:
+        """The client's host name or address, as mod_python's, never by a DNS lookup.
+
+        webquiz answers as Apache with ``HostnameLookups Off``: a name only when the
+        server already looked it up (REMOTE_HOST in the environment). REMOTE_NAME and
+        REMOTE_NOLOOKUP give that name, else the address; REMOTE_HOST gives the name or
+        None; REMOTE_DOUBLE_REV gives None (nothing here verifies a name). With
+        *str_is_ip* not None the answer is ``(host, is_ip)``.
+        """
+        if type not in (REMOTE_HOST, REMOTE_NAME, REMOTE_NOLOOKUP, REMOTE_DOUBLE_REV):
+            raise ValueError(f"get_remote_host: type must be one of apache.REMOTE_*, not {type!r}")
+        name = str(self.environ.get("REMOTE_HOST") or "") or None
+        if name == self.remote_addr:
+            name = None  # some servers fill REMOTE_HOST with the address itself
+        if type == REMOTE_DOUBLE_REV or (type == REMOTE_HOST and name is None):
+            return None
+        host, is_ip = (name, False) if name else (self.remote_addr, True)
+        return host if str_is_ip is None else (host, is_ip)
+
+    def read(self, length: int = -1) -> bytes:
+        """Read the request body, at most *length* bytes (all when negative), as bytes.
+
+        The body is held in memory within ``req.max_body`` (a 413 beyond it). Reading it
+        first leaves the form parseable; once the form is parsed, the body reads empty.
+        """
+        return self._input.read(length)
+
+    def readline(self, length: int = -1) -> bytes:
+        """Read one line of the request body (at most *length* bytes)."""
+        return self._input.readline(length)
+
+    def readlines(self, sizehint: int = -1) -> list[bytes]:
+        """Read the remaining lines of the request body."""
+        return self._input.readlines(sizehint)
+
+    @cached_property
+    def _input(self) -> io.BytesIO:
+        return io.BytesIO(self.request.get_data())
+
+
+def write_log(stream: Any, message: str, level: int | None = None) -> None:
+    """Write ``webquiz: [level] message`` and a newline to *stream*, then flush it.
+
+    *level* is an ``apache.APLOG_*`` value; APLOG_NOERRNO (8) is ignored, as in Apache.
+    """
+    tag = f"[{LOG_LEVELS[level & 7]}] " if level is not None else ""
+    stream.write(f"webquiz: {tag}{message}\n")
+    stream.flush()
+
+
+class Unsupported(NotImplementedError):
+    """A part of mod_python's API that webquiz does not provide; the message says what to do."""
+
+
+class UnsupportedAttribute(Unsupported, AttributeError):
+    """An unsupported mod_python request attribute.
+
+    Also an AttributeError, so ``hasattr(req, "connection")`` is False, as code that
+    probes for optional features expects; reading it raises this with the hint.
+    """
+
+
+#: mod_python request attributes webquiz does not provide, with what to use instead.
+#: Reading one raises UnsupportedAttribute; any other unknown name is a plain AttributeError.
+MOD_PYTHON_UNSUPPORTED: dict[str, str] = {
+    "connection": "the client's address is req.remote_addr; the rest is in req.environ",
+    "server": "log with req.log_error(message, level); the host name is req.hostname",
+    "main": "webquiz makes no subrequests",
+    "prev": "webquiz makes no internal redirects",
+    "next": "webquiz makes no internal redirects",
+    "get_config": "webquiz reads no Python* directives; configure the handler in Python",
+    "get_options": "read settings from os.environ (there is no PythonOption)",
+    "add_handler": "call the other handler function yourself",
+    "add_input_filter": "webquiz runs no Apache filters",
+    "add_output_filter": "webquiz runs no Apache filters",
+    "register_input_filter": "webquiz runs no Apache filters",
+    "register_output_filter": "webquiz runs no Apache filters",
+    "register_cleanup": "use try/finally in the handler",
+    "internal_redirect": "call the other handler, or util.redirect(req, url) for the client",
+    "sendfile": "return werkzeug.utils.send_file(path, req.environ)",
+    "add_common_vars": "the CGI variables are already in req.environ",
+    "subprocess_env": "the CGI variables are in req.environ",
+    "notes": "keep what you need as an attribute of req",
+    "document_root": "webquiz serves handlers, not a document tree",
+    "get_basic_auth_pw": "use req.request.authorization (werkzeug)",
+    "user": "use req.environ.get('REMOTE_USER')",
+    "ap_auth_type": "use req.environ.get('AUTH_TYPE')",
+    "auth_name": "authentication is configured in Apache, not here",
+    "auth_type": "authentication is configured in Apache, not here",
+    "requires": "authentication is configured in Apache, not here",
+    "construct_url": "use req.request.host_url",
+    "is_https": "use req.request.is_secure",
+    "ssl_var_lookup": "mod_ssl's SSL_* variables are in req.environ under Apache",
+    "meets_conditions": "return a werkzeug Response and call make_conditional(req.request)",
+    "set_etag": "return a werkzeug Response and call add_etag()",
+    "set_last_modified": "set req.headers_out['Last-Modified']",
+    "update_mtime": "set req.headers_out['Last-Modified']",
+    "mtime": "use os.stat(req.filename).st_mtime",
+    "finfo": "use os.stat(req.filename)",
+    "set_content_length": "webquiz sets Content-Length from what was written",
+    "parsed_uri": "use urllib.parse.urlsplit(req.unparsed_uri)",
+    "interpreter": "webquiz runs one interpreter per process",
+    "phase": "webquiz runs content handlers only",
+    "request_time": "use time.time() when the handler starts",
+}
+
+
+class _NotProvided:
+    """A mod_python request attribute webquiz lacks: reading it raises UnsupportedAttribute."""
+
+    def __init__(self, name: str, hint: str) -> None:
+        self.name = name
+        self.hint = hint
+
+    def __get__(self, obj: object, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        raise UnsupportedAttribute(
+            f"req.{self.name} (mod_python) is not supported by webquiz: {self.hint}"
+        )
+
+
+# Not data descriptors: a handler may still assign its own req.notes or req.user.
+for _name, _hint in MOD_PYTHON_UNSUPPORTED.items():
+    if hasattr(HandlerRequest, _name):  # a real attribute must never be shadowed
+        raise RuntimeError(f"req.{_name} is provided: drop it from MOD_PYTHON_UNSUPPORTED")
+    setattr(HandlerRequest, _name, _NotProvided(_name, _hint))
+del _name, _hint
 
 
 def _link(base: str, segments: tuple[object, ...], query: dict[str, Any]) -> str:

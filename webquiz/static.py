@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
 from werkzeug.security import safe_join
 from werkzeug.utils import send_file
 
-from .app import suspicious_path
+from .app import add_security_headers, suspicious_path
 
 #: Extensions served when none are named: styles, scripts, images, fonts, plain text.
 DEFAULT_EXTENSIONS = ("css", "js", "png", "jpg", "jpeg", "gif", "svg", "ico", "webp",
@@ -55,6 +55,7 @@ class StaticFiles:
             response = self.respond(environ, path[len(self.prefix) + 1:])
         except HTTPException as exc:
             response = exc.get_response(environ)
+        add_security_headers(response.headers)
         result: Iterable[bytes] = response(environ, start_response)
         return result
 

@@ -1,0 +1,109 @@
+"""mod_python path_info example, after the book's chapter 19 (pathinfo.py): the date quiz.
+
+Ported to webquiz by changing the mod_python import line only. Open /pathinfo.prog,
+answer the month (/pathinfo.prog/3), then the day of the week (/pathinfo.prog/3/0).
+"""
+
+import time
+from html import escape
+from urllib.parse import quote
+
+from webquiz.mod_python import apache
+
+monthmap = {1: "January", 2: "February", 3: "March", 4: "April", 5: "May",
+            6: "June", 7: "July", 8: "August", 9: "September", 10: "October",
+            11: "November", 12: "December"}
+
+daymap = {0: "Monday", 1: "Tuesday", 2: "Wednesday", 3: "Thursday",
+          4: "Friday", 5: "Saturday", 6: "Sunday"}
+
+
+def getscriptname(req):
+    if not len(req.path_info):
+        return req.uri
+    return req.uri[:-len(req.path_info)]
+
+
+def link(req, *parts):
+    """This script's URL plus path segments, quoted for a URL, escaped for HTML."""
+    return escape(quote("/".join([getscriptname(req)] + [str(part) for part in parts])))
+
+
+def getanswer(req, text, choices, what):
+    """The answer as a key of choices, or None after a 400 status and a word on why."""
+    try:
+        answer = int(text)
+    except ValueError:
+        answer = None
+    if answer not in choices:
+        req.status = apache.HTTP_BAD_REQUEST
+        req.write(f"<b>{escape(text)}</b> is not a {what} number "
+                  f"({min(choices)} to {max(choices)}). Try again:<p>\n")
+    return answer if answer in choices else None
+
+
+def month_quiz(req):
+    req.write("What month is it?<p>\n")
+    for code, name in monthmap.items():
+        req.write(f'<a href="{link(req, code)}">{name}</a><br>\n')
+
+
+def day_quiz(req):
+    month = time.localtime()[1]
+    req.write("What day is it?<p>\n")
+    for code, name in daymap.items():
+        req.write(f'<a href="{link(req, month, code)}">{name}</a><br>\n')
+
+
+def check_month_answer(req, text):
+    month = time.localtime()[1]
+    answer = getanswer(req, text, monthmap, "month")
+    if answer == month:
+        req.write(f"Yes, this is <b>{monthmap[month]}</b>.<p>\n")
+        return 1
+    if answer is not None:
+        req.write("Sorry, you're wrong. Try again:<p>\n")
+    month_quiz(req)
+    return 0
+
+
+def check_day_answer(req, text):
+    day = time.localtime()[6]
+    answer = getanswer(req, text, daymap, "day")
+    if answer == day:
+        req.write(f"Yes, this is <b>{daymap[day]}</b>.\n")
+        return 1
+    if answer is not None:
+        req.write("Sorry, you're wrong. Try again:<p>\n")
+    day_quiz(req)
+    return 0
+
+
+def handler(req):
+    input = [part for part in req.path_info.split("/") if part]
+    if len(input) > 2:
+        apache.log_error(f"pathinfo: no page at {req.uri!r}", apache.APLOG_ERR)
+        raise apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
+
+    req.content_type = "text/html"
+    if req.header_only:
+        return apache.OK
+
+    req.write("""<html>
+<head>
+<title>mod_python PATH_INFO Example</title></head><body>
+""")
+
+    if not len(input):
+        month_quiz(req)
+    elif len(input) == 1:
+        ismonthright = check_month_answer(req, input[0])
+        if ismonthright:
+            day_quiz(req)
+    else:
+        ismonthright = check_month_answer(req, input[0])
+        if ismonthright:
+            check_day_answer(req, input[1])
+
+    req.write("\n</body></html>\n")
+    return apache.OK
