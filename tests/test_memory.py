@@ -1,12 +1,13 @@
 """A 256 MiB upload to /file in flat memory: through the dev server (its peak RSS, VmHWM,
-at most 32 MiB above idle) and through a CGI process (its peak RSS from wait4, at most
-64 MiB in all). The test streams the body from a generator: it never holds it."""
+at most 32 MiB above idle) and through a CGI process (its own VmHWM, at most 64 MiB in
+all). The test streams the body from a generator: it never holds it."""
 
 from __future__ import annotations
 
 import hashlib
 import http.client
 import os
+import re
 import subprocess
 import sys
 import threading
@@ -27,7 +28,12 @@ HEAD = (f'--{BOUNDARY}\r\nContent-Disposition: form-data; name="file"; filename=
 TAIL = f"\r\n--{BOUNDARY}--\r\n".encode()
 LENGTH = len(HEAD) + SIZE + len(TAIL)
 CONTENT_TYPE = f"multipart/form-data; boundary={BOUNDARY}"
-CGI = [sys.executable, "-c", "from webquiz.gateways import cgi_main; raise SystemExit(cgi_main())"]
+#: The CGI program, then its own /proc/self/status on stderr (VmHWM: its peak RSS). Not
+#: wait4's ru_maxrss: a child spawned by vfork takes the parent's peak (pytest's, here)
+#: into its own at exec, so that figure says more about the test run than the program.
+CGI = [sys.executable, "-c", "import sys; from webquiz.gateways import cgi_main; "
+       "code = cgi_main(); sys.stderr.write(open('/proc/self/status').read()); "
+       "raise SystemExit(code)"]
 
 
 class Body:
@@ -107,19 +113,19 @@ def test_a_cgi_process_stays_within_64_mib(tmp_path, record_property):
         for chunk in body.chunks():
             proc.stdin.write(chunk)
         proc.stdin.close()
-        # wait4 reaps the process and says what it cost: ru_maxrss is its peak RSS in KiB.
-        _, status, usage = os.wait4(proc.pid, 0)
-        proc.returncode = os.waitstatus_to_exitcode(status)
+        proc.wait(120)
     finally:
         if proc.returncode is None:
             proc.kill()
             proc.wait(10)
     for reader in readers:
         reader.join(30)
-    assert proc.returncode == 0, outputs.get("err", b"").decode(errors="replace")
+    log = outputs.get("err", b"").decode(errors="replace")
+    assert proc.returncode == 0, log
     head, _, page = outputs["out"].partition(b"\r\n\r\n")
     assert head.startswith(b"Status: 200 OK"), outputs["out"][:1000]
     assert body.expected().encode() in page
-    record_property("cgi_maxrss_kib", usage.ru_maxrss)
-    print(f"\nCGI process peak RSS: {usage.ru_maxrss / 1024:.1f} MiB")
-    assert usage.ru_maxrss < 64 * 1024
+    peak = int(re.search(r"^VmHWM:\s+(\d+) kB", log, re.M)[1])
+    record_property("cgi_vmhwm_kib", peak)
+    print(f"\nCGI process peak RSS (VmHWM): {peak / 1024:.1f} MiB")
+    assert peak < 64 * 1024
