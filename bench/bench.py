@@ -170,6 +170,12 @@ IN_PROCESS_PAGES = ["/simple", "/pathinfo/11/5", "/escape?data=%3C%26%3F%2B%22%3
 def case_inprocess(settings: Settings) -> Iterable[Row]:
     """Full app called as WSGI, beside a bare callable returning the same bytes, and peers."""
     os.environ["WEBQUIZ_TODAY"] = TODAY
+    machinery = make_app(HERE / "handlers")
+    figure = median_of(settings.runs, wsgi_rate, machinery, "/hello", settings.seconds)
+    for name, factory in (("bare WSGI (limit)", apps.bare_wsgi),
+                          ("werkzeug hello", apps.werkzeug_hello)):
+        reference = median_of(settings.runs, wsgi_rate, factory(), "/", settings.seconds)
+        yield Row("in-process", "GET /hello (machinery only)", figure, name, reference, "req/s")
     webquiz = make_app()
     for path in IN_PROCESS_PAGES:
         body, ctype = body_of(webquiz, path)

@@ -64,9 +64,10 @@ class HashingSink:
 
 def shown_name(filename):
     """The last component of a client's file name (browsers on Windows sent whole
-    paths), cut to MAX_NAME characters: a label for the page, never a path."""
-    name = filename.replace("\\", "/").rsplit("/", 1)[-1]
-    return name[:MAX_NAME] or "(no name)"
+    paths), cut to MAX_NAME characters, control characters (a NUL, say: not allowed in
+    HTML) replaced: a label for the page, never a path."""
+    name = filename.replace("\\", "/").rsplit("/", 1)[-1][:MAX_NAME]
+    return "".join(c if c.isprintable() else "\ufffd" for c in name) or "(no name)"
 
 
 def cut_short(req, sinks):

@@ -132,3 +132,22 @@ def test_reload_picks_up_a_changed_handler(serve, make_handlers):
             break
         time.sleep(0.2)
     assert body == "after"
+
+
+@pytest.mark.parametrize(("body", "framing", "status"), [
+    (b"month=" + b"1" * 70_000, b"Content-Length: 70006", b"413"),
+    (b"7a120\r\n" + b"x" * 500_000 + b"\r\n0\r\n\r\n", b"Transfer-Encoding: chunked", b"405"),
+])
+def test_an_unread_body_is_drained_and_the_answer_ends(serve, body, framing, status):
+    # werkzeug's server discards unread input with a blocking read of 10 MB, which waits
+    # for a client that sent less until it gives up; the answer must end at once.
+    server = serve()
+    path = b"/post" if status == b"413" else b"/simple"
+    with socket.create_connection(("127.0.0.1", server.port), timeout=5) as sock:
+        sock.sendall(b"POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\n%s\r\nConnection: close\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n\r\n%s"
+                     % (path, framing, body))
+        started, answer = time.monotonic(), b""
+        while chunk := sock.recv(65536):  # a TimeoutError here: the server never closed
+            answer += chunk
+    assert answer.startswith(b"HTTP/1.1 " + status) and time.monotonic() - started < 3

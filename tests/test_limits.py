@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
 from conftest import ValidatingClient
 from webquiz import make_app
@@ -47,7 +49,8 @@ def client(make_handlers):
 
 @pytest.mark.parametrize("how", ["set", "add"])
 @pytest.mark.parametrize(
-    "value", ["a\r\nSet-Cookie: evil=1", "a\nX-Injected: 1", "a\rb", "a\x00b", "%0d%0a"]
+    "value", ["a\r\nSet-Cookie: evil=1", "a\nX-Injected: 1", "a\rb", "a\x00b", "%0d%0a",
+              "a\x01b", "a\x1b[31m", "a\x7f", "\u20ac", "\u2028"]
 )
 def test_header_values_with_cr_lf_nul_are_400(client, how, value):
     response = client.get(f"/header/{how}", query_string={"v": value})
@@ -75,6 +78,10 @@ def test_a_response_built_by_the_handler_is_checked_too(client, value):
 
 def test_a_fine_header_passes(client):
     assert client.get("/header/set?v=hello").headers["X-Echo"] == "hello"
+    # Latin-1 is allowed (sent as one byte each); a tab is not (PEP 3333: no control
+    # character at all).
+    assert client.get("/header/set", query_string={"v": "caf\xe9"}).headers["X-Echo"] == "caf\xe9"
+    assert client.get("/header/set", query_string={"v": "a\tb"}).status_code == 400
 
 
 @pytest.mark.parametrize(
@@ -97,3 +104,17 @@ def test_413_names_the_limit(client):
     response = client.post("/body", data={"a": "x" * 70_000})
     assert response.status_code == 413
     assert "at most 64 KiB" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize(("size", "status"), [(65536, 200), (65537, 413), (200_000, 413)])
+def test_a_body_of_unknown_length_keeps_the_limit(client, size, status):
+    # A chunked body reaches the app without CONTENT_LENGTH, its end marked by the server
+    # (wsgi.input_terminated): over 64 KiB it is a 413, not a form silently cut short.
+    environ = EnvironBuilder("/body", method="POST", data=b"a=" + b"x" * (size - 2),
+                             content_type="application/x-www-form-urlencoded").get_environ()
+    del environ["CONTENT_LENGTH"]
+    environ["wsgi.input_terminated"] = True
+    response = client.open(Request(environ))
+    assert response.status_code == status
+    if status == 200:
+        assert response.get_data(as_text=True) == str(size - 2)

@@ -114,6 +114,7 @@ def test_a_form_without_a_chosen_file_says_no_file(client):
         ("<img src=x onerror=alert(1)>.txt", "&lt;img src=x onerror=alert(1)&gt;.txt"),
         ('"onmouseover=alert(1).txt', "&#34;onmouseover=alert(1).txt"),
         ("javascript:alert(1)", "javascript:alert(1)"),
+        ("a\x00b\x1b[31m.txt", "a\ufffdb\ufffd[31m.txt"),
         ("é " + "n" * 300, "é " + "n" * 253),
     ],
 )

@@ -300,3 +300,40 @@ def test_allow_methods_answers_others_with_a_405_and_allow(client):
     response = client.put("/methods")
     assert response.status_code == 405
     assert response.headers["Allow"] == "GET, HEAD, POST"
+
+
+REPLIES = {
+    "nobody": '''
+        def handler(req):
+            req.write("ignored")
+            return int(req.path_info.strip("/"))
+    ''',
+    "own": '''
+        def handler(req):
+            req.headers_out["Content-Security-Policy"] = "default-src 'none'"
+            req.headers_out["Content-Type"] = "text/plain"
+            req.headers_out.add("X-Many", "1")
+            req.headers_out.add("X-Many", "2")
+            req.write("mine")
+    ''',
+}
+
+
+@pytest.mark.parametrize("status", [204, 304])
+def test_statuses_without_a_body_send_none(make_handlers, status):
+    client = ValidatingClient(make_app(make_handlers(**REPLIES)))
+    response = client.get(f"/nobody/{status}")
+    assert response.status_code == status and response.data == b""
+    assert "Content-Length" not in response.headers
+
+
+def test_a_written_page_keeps_the_handlers_headers(make_handlers):
+    client = ValidatingClient(make_app(make_handlers(**REPLIES)))
+    response = client.get("/own")
+    assert response.status == "200 OK"
+    assert response.headers.getlist("Content-Security-Policy") == ["default-src 'none'"]
+    assert response.headers.getlist("X-Many") == ["1", "2"]
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    # req.content_type decides the type; a Content-Type in headers_out does not double it.
+    assert response.headers.getlist("Content-Type") == ["text/html; charset=utf-8"]
+    assert response.headers["Content-Length"] == "4"

@@ -25,11 +25,21 @@ from werkzeug.exceptions import (
     RequestEntityTooLarge,
     default_exceptions,
 )
+from werkzeug.http import HTTP_STATUS_CODES
 from werkzeug.wrappers import Response
 
 from .dispatch import ROUTE, HandlerTable, Route
 from .html import ASSETS, SOURCE, STYLESHEET, docline, page, stylesheet
-from .request import DECLINED, DONE, MAX_UPLOAD, OK, HandlerRequest, check_header, wsgi_text
+from .request import (
+    DECLINED,
+    DONE,
+    MAX_UPLOAD,
+    OK,
+    UNSAFE_HEADER,
+    HandlerRequest,
+    check_header,
+    wsgi_text,
+)
 
 StartResponse = Callable[..., Any]
 
@@ -133,15 +143,15 @@ class WebQuiz:
         environ["webquiz.max_upload"] = self.max_upload
         environ["webquiz.app_root"] = environ.get("SCRIPT_NAME", "")
         response = self.respond(environ)
+        if isinstance(response, Reply):  # its headers were checked as they were set
+            return response(environ, start_response)
         if _has_unsafe_header(response):
-            _log(environ, "400: a response header carried CR, LF or NUL; refused")
-            response = _error_response(
-                BadRequest("A response header would carry a line break or NUL; refused."), environ
-            )
+            _log(environ, "400: a response header carried a control character; refused")
+            response = _error_response(BadRequest(UNSAFE_HEADER), environ)
         add_security_headers(response.headers)
         return response(environ, start_response)
 
-    def respond(self, environ: dict[str, Any]) -> Response:
+    def respond(self, environ: dict[str, Any]) -> Response | Reply:
         """Return the response for one request (HTTP errors included)."""
         path = environ.get("PATH_INFO", "")
         if path in ("", "/"):
@@ -184,9 +194,9 @@ class WebQuiz:
             _log(environ, f"500 {route.name!r} raised:\n{traceback.format_exc()}")
             return _error_response(InternalServerError(), environ)
         finally:
-            req.request.close()  # uploaded files spooled to disk are removed now
+            req.close()  # uploaded files spooled to disk are removed now
 
-    def call_handler(self, route: Route, req: HandlerRequest) -> Response:
+    def call_handler(self, route: Route, req: HandlerRequest) -> Response | Reply:
         """Run a handler and turn its return value and what it wrote into a response."""
         assert route.handler is not None
         try:
@@ -212,17 +222,19 @@ class WebQuiz:
         body = req.body
         if status >= 400 and not body and status in default_exceptions:
             return _error_response(default_exceptions[status](), req.environ, req.headers_out)
-        response = Response(body, status=status, headers=req.headers_out)
-        if req.header_only and not body:
-            # The handler skipped the body for HEAD (mod_python's header_only idiom):
-            # a Content-Length of 0 would misstate the GET length, so send none.
-            response.automatically_set_content_length = False
-            del response.headers["Content-Length"]
         ctype = req.content_type
         if ctype.startswith("text/") and "charset" not in ctype.lower():
             ctype += "; charset=utf-8"
-        response.headers["Content-Type"] = ctype
-        return response
+        headers = [("Content-Type", ctype)]
+        if status in _NO_BODY or status < 200:
+            body, headers = b"", []  # no content, so no Content-Type either
+        elif body or not req.header_only:
+            # A handler that skipped the body for HEAD (mod_python's header_only idiom)
+            # gets no Content-Length: 0 would misstate the length of the GET.
+            headers.append(("Content-Length", str(len(body))))
+        headers += [(k, v) for k, v in req.headers_out.items()
+                    if k.lower() not in ("content-type", "content-length")]
+        return Reply(status, with_security_headers(headers), body)
 
     def index(self, environ: dict[str, Any]) -> Response:
         """The index page: every handler, linked, with the first line of its docstring."""
@@ -302,7 +314,8 @@ def _size(limit: int | None) -> str:
 
 
 def _has_unsafe_header(response: Response) -> bool:
-    """True when any header name is no token or any value holds CR, LF or NUL.
+    """True when any header name is no token or any value holds a control character (CR,
+    LF, NUL, ...) or a character outside Latin-1.
 
     ``req.headers_out`` refuses these as they are set; this catches a Response a
     handler built itself, before anything reaches ``start_response``.
@@ -316,16 +329,51 @@ def _has_unsafe_header(response: Response) -> bool:
 
 
 def suspicious_path(environ: dict[str, Any]) -> bool:
-    """True for paths no browser sends: dot segments, or an encoded slash in the raw URI.
+    """True for paths no browser sends: dot segments, a NUL, or an encoded slash in the raw URI.
 
-    Apache refuses ``%2F`` in a path by default (AllowEncodedSlashes Off) and removes
-    ``..``; refusing both here gives the same 404 under every gateway.
+    Apache refuses ``%2F`` and ``%00`` in a path by default (AllowEncodedSlashes Off) and
+    removes ``..``; refusing them here gives the same 404 under every gateway.
     """
     path = environ.get("PATH_INFO", "")
-    if "/./" in path + "/" or "/../" in path + "/":
+    if "/./" in path + "/" or "/../" in path + "/" or "\x00" in path:
         return True
     raw = environ.get("REQUEST_URI") or environ.get("RAW_URI") or ""
     return "%2f" in raw.partition("?")[0].lower()
+
+
+#: Statuses whose response has no body (RFC 9110).
+_NO_BODY = frozenset((204, 304))
+
+
+class Reply:
+    """A page a handler wrote, ready for WSGI: status, header list, body bytes.
+
+    The fast lane of the common case. werkzeug's Response (streaming, conditional
+    requests, a header object) costs more than the whole dispatch, and a written page
+    needs none of it; handlers that return a Response, and error pages, still use it.
+    The headers were checked as they were set (``req.headers_out``).
+    """
+
+    __slots__ = ("status", "headers", "body")
+
+    def __init__(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse
+                 ) -> list[bytes]:
+        phrase = HTTP_STATUS_CODES.get(self.status, "Unknown")
+        start_response(f"{self.status} {phrase}", self.headers)
+        if environ.get("REQUEST_METHOD") == "HEAD" or not self.body:
+            return []
+        return [self.body]
+
+
+def with_security_headers(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """*headers* plus each of SECURITY_HEADERS they do not set already."""
+    present = {key.lower() for key, _ in headers}
+    return headers + [(key, value) for lower, key, value in _SECURITY if lower not in present]
 
 
 def add_security_headers(headers: Headers) -> None:

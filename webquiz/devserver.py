@@ -10,13 +10,17 @@ from __future__ import annotations
 import os
 import re
 import signal
+import socket
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote_to_bytes, urlsplit
 
 from werkzeug.serving import WSGIRequestHandler, make_server, run_simple
+
+from .app import StartResponse
+from .gateways import CountingInput
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -47,6 +51,56 @@ class RequestHandler(WSGIRequestHandler):
         if not sys.stderr.isatty():
             args = tuple(_ANSI.sub("", a) if isinstance(a, str) else a for a in args)
         super().log(type, message, *args)
+
+
+class DrainBody:
+    """WSGI middleware: once the response is written, read what is left of the request
+    body (its Content-Length less what the application read), then let the server close.
+
+    werkzeug's server discards unread input itself, but with a blocking read of 10 MB:
+    when the client sent less (a 70 KB form answered 413, say) that read waits until the
+    client gives up, so a client reading the answer to the end of the connection hangs.
+    Reading exactly the declared rest leaves werkzeug's read nothing to wait for; a
+    client that stops sending for DRAIN_PAUSE seconds is not waited for any longer.
+    """
+
+    #: Seconds without a byte after which the rest of a body is no longer waited for.
+    DRAIN_PAUSE = 2.0
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+        length = str(environ.get("CONTENT_LENGTH") or "")
+        if environ.get("wsgi.input_terminated"):  # chunked: read to the terminating chunk
+            body, left = CountingInput(environ["wsgi.input"]), None
+        elif length.isdigit():
+            body, left = CountingInput(environ["wsgi.input"]), int(length)
+        else:
+            return self.app(environ, start_response)  # type: ignore[no-any-return]
+        environ["wsgi.input"] = body
+        result = self.app(environ, start_response)
+        return self._respond(result, body, left, environ.get("werkzeug.socket"))
+
+    def _respond(self, result: Iterable[bytes], body: CountingInput, length: int | None,
+                 sock: socket.socket | None) -> Iterator[bytes]:
+        try:
+            yield from result
+        finally:
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        left = None if length is None else length - body.consumed
+        if left is not None and left <= 0:
+            return
+        if sock is not None:
+            sock.settimeout(self.DRAIN_PAUSE)
+        try:
+            while chunk := body.stream.read(1 << 16 if left is None else min(left, 1 << 16)):
+                if left is not None and (left := left - len(chunk)) <= 0:
+                    break
+        except (OSError, ValueError):  # a pause (TimeoutError), a reset, a bad chunk
+            pass
 
 
 def inherited_socket() -> int | None:
@@ -85,6 +139,7 @@ def serve(
 ) -> None:
     """Serve *app* until Ctrl-C or SIGTERM: one thread per connection, so an idle client
     blocks no one. With systemd socket activation the inherited socket is used."""
+    app = DrainBody(app)
     fd = inherited_socket()
     if reload or debug:
         if fd is not None:

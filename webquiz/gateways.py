@@ -67,12 +67,16 @@ class CGIGateway(CGIHandler):
         cuts the response short when the program exits without reading it all (a 413
         answered before the body was read, say).
         """
-        try:
-            left = int(self.base_env.get("CONTENT_LENGTH") or 0) - self.body.consumed
-        except ValueError:
-            left = 0
-        while left > 0 and (chunk := self.body.stream.read(min(left, 1 << 20))):
-            left -= len(chunk)
+        if self.base_env.get("wsgi.input_terminated"):
+            while self.body.stream.read(1 << 20):  # a chunked body: to the end of stdin
+                pass
+        else:
+            try:
+                left = int(self.base_env.get("CONTENT_LENGTH") or 0) - self.body.consumed
+            except ValueError:
+                left = 0
+            while left > 0 and (chunk := self.body.stream.read(min(left, 1 << 20))):
+                left -= len(chunk)
         super().send_headers()
 
 
@@ -119,6 +123,11 @@ def cgi_main() -> int:
         if key in environ:  # back to the bytes Apache sent, as WSGI strings (latin-1)
             environ[key] = environ[key].encode(encoding, "surrogateescape").decode("latin-1")
     unrewrite(environ)
+    if "chunked" in environ.get("HTTP_TRANSFER_ENCODING", "").lower() and not environ.get(
+            "CONTENT_LENGTH"):
+        # Apache's mod_cgid passes a chunked body de-chunked but without CONTENT_LENGTH
+        # (RFC 3875 asks for one): the body is what stdin holds, to its end.
+        environ["wsgi.input_terminated"] = True  # type: ignore[assignment]
     CGIGateway(response, environ).run(cgi_application)
     response.close()
     return 0

@@ -43,6 +43,7 @@ _HEAD = (
 _LITERAL = re.compile(r"``(.+?)``")
 
 
+@lru_cache(maxsize=256)  # docstrings are few and fixed: every page shows its own
 def docline(text: str) -> Markup:
     """Escape one line of a docstring for HTML, showing its ``literals`` as code.
 

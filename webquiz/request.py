@@ -12,13 +12,14 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from functools import cached_property
-from typing import IO, Any
+from typing import IO, Any, cast
 from urllib.parse import quote, urlencode
 
 from werkzeug.datastructures import FileStorage, Headers, MultiDict
-from werkzeug.exceptions import BadRequest, MethodNotAllowed
+from werkzeug.exceptions import BadRequest, MethodNotAllowed, RequestEntityTooLarge
 from werkzeug.http import dump_cookie
 from werkzeug.wrappers import Request as _WerkzeugRequest
+from werkzeug.wsgi import LimitedStream, get_input_stream
 
 #: A handler returns OK when it wrote its page (mod_python's ``apache.OK``).
 OK = 0
@@ -41,6 +42,25 @@ MAX_UPLOAD = 1024**3
 StreamFactory = Callable[..., IO[bytes]]
 
 
+class CappedBody(LimitedStream):
+    """A body of unknown length (chunked) that may hold at most *cap* bytes: a 413 past it.
+
+    werkzeug's own cap for such a body raises only when a read starts at the limit, so
+    ``read()`` of the whole body (how a urlencoded form is read) stops there and returns
+    the body cut short; here the byte after the cap is the 413.
+    """
+
+    def __init__(self, stream: IO[bytes], cap: int) -> None:
+        super().__init__(stream, cap + 1, is_max=True)
+        self.cap = cap
+
+    def readinto(self, b: bytearray) -> int | None:  # type: ignore[override]
+        size = super().readinto(b)
+        if self.tell() > self.cap:
+            raise RequestEntityTooLarge()
+        return size
+
+
 class Request(_WerkzeugRequest):
     """werkzeug's Request with the pack's limits on what a body may cost.
 
@@ -58,6 +78,15 @@ class Request(_WerkzeugRequest):
     max_form_parts = 100
     #: Where uploaded file parts are written; None: werkzeug's spooled temporary file.
     stream_factory: StreamFactory | None = None
+
+    @cached_property
+    def stream(self) -> IO[bytes]:
+        """The body, limited to ``max_content_length`` whether its length is known or not."""
+        limit = self.max_content_length
+        if (self.environ.get("wsgi.input_terminated") and self.content_length is None
+                and limit is not None):
+            return cast(IO[bytes], CappedBody(self.environ["wsgi.input"], limit))
+        return get_input_stream(self.environ, max_content_length=limit)
 
     def _get_file_stream(
         self,
@@ -88,14 +117,21 @@ class Request(_WerkzeugRequest):
 
 #: A header or cookie name: an RFC 9110 token.
 TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-#: Characters that would split a header (response splitting) or end it early.
-_UNSAFE_IN_HEADER = re.compile(r"[\r\n\x00]")
+#: Characters that would split a header (response splitting) or end it early, and every
+#: other control character: PEP 3333 allows none in a header value (not even a tab).
+_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f]")
+#: Why a header value is refused (the same words under every gateway).
+UNSAFE_HEADER = ("A response header would carry a line break or NUL, another control "
+                 "character, or a character outside Latin-1; refused.")
 #: Largest cookie a page may set, name and value together (RFC 6265's floor for browsers).
 MAX_COOKIE = 4096
 
 
 def check_header(key: str, value: object) -> None:
-    """Raise BadRequest (400) for a header name that is no token or a value with CR/LF/NUL.
+    """Raise BadRequest (400) for a header name that is no token, or a value with CR, LF,
+    NUL or another control character (werkzeug's server and wsgiref's CGI handler send
+    them as they are; Apache answers 500), or a character outside Latin-1 (no gateway
+    can send it: the response breaks).
 
     >>> check_header("X-Ok", "fine")
     >>> check_header("Location", "/a\\r\\nSet-Cookie: x=1")  # doctest: +ELLIPSIS
@@ -104,12 +140,14 @@ def check_header(key: str, value: object) -> None:
     """
     if not TOKEN.fullmatch(key):
         raise BadRequest("A response header name is not a valid token; refused.")
-    if _UNSAFE_IN_HEADER.search(str(value)):
-        raise BadRequest("A response header would carry a line break or NUL; refused.")
+    text = str(value)
+    if _UNSAFE_IN_HEADER.search(text) or not text.isascii() and max(text) > "\xff":
+        raise BadRequest(UNSAFE_HEADER)
 
 
 class ResponseHeaders(Headers):
-    """``req.headers_out``: werkzeug's Headers that refuse CR, LF and NUL with a 400.
+    """``req.headers_out``: werkzeug's Headers that refuse CR, LF, NUL, any other control
+    character and characters outside Latin-1 with a 400.
 
     werkzeug raises ValueError for a newline (a 500 here) and lets NUL through; a value
     built from client input that tries to split the response is the client's fault.
@@ -198,7 +236,6 @@ class HandlerRequest:
         sources: tuple[str, ...] = (),
     ) -> None:
         self.environ = environ
-        self.request = Request(environ)
         #: Status of the response; a handler may set it or return it.
         self.status = 200
         #: Content type of the response; ``; charset=utf-8`` is added to text types.
@@ -219,10 +256,20 @@ class HandlerRequest:
 
     # -- what came in ---------------------------------------------------------
 
+    @cached_property
+    def request(self) -> Request:
+        """The werkzeug Request, made on first use: many pages never need it."""
+        return Request(self.environ)
+
+    def close(self) -> None:
+        """Release what the request holds (uploaded files spooled to disk)."""
+        if "request" in self.__dict__:
+            self.request.close()
+
     @property
     def method(self) -> str:
         """The HTTP method, upper case."""
-        return self.request.method
+        return str(self.environ.get("REQUEST_METHOD", "GET")).upper()
 
     def allow_methods(self, *methods: Any) -> None:
         """Raise a 405 with an Allow header unless the request's method is one of *methods*.
