@@ -26,6 +26,7 @@ import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from urllib.parse import urlencode
 
 import pytest
 from gateway_fixtures import fetch
@@ -81,6 +82,26 @@ def upload(id: str, body: bytes, status: int | frozenset[int], ctype: bytes = MU
 
 
 SCRIPT = b"<script>alert(1)</script>"
+XML = b"text/xml"
+
+
+def xmlrpc_call(method: str, *values: str) -> bytes:
+    """An XML-RPC methodCall whose params are raw <value> contents."""
+    params = "".join(f"<param><value>{value}</value></param>" for value in values)
+    return (f"<?xml version='1.0'?>\n<methodCall><methodName>{method}</methodName>"
+            f"<params>{params}</params></methodCall>").encode()
+
+
+#: Entity expansion: 10**9 "lol"s from a 1 KB body (refused before the parser).
+BILLION_LAUGHS = (
+    b'<?xml version="1.0"?>\n<!DOCTYPE lolz [\n<!ENTITY l0 "lol">\n'
+    + b"".join(b'<!ENTITY l%d "%s">\n' % (i, b"&l%d;" % (i - 1) * 10) for i in range(1, 10))
+    + b"]>\n<methodCall><methodName>hex</methodName><params><param><value><string>&l9;"
+      b"</string></value></param></params></methodCall>")
+EXTERNAL_ENTITY = (
+    b'<?xml version="1.0"?><!DOCTYPE m [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
+    b"<methodCall><methodName>hex</methodName><params><param><value><string>&x;</string>"
+    b"</value></param></params></methodCall>")
 SCRIPT_Q = b"%3Cscript%3Ealert(1)%3C%2Fscript%3E"
 GOOD = os.urandom(3000)
 
@@ -337,6 +358,45 @@ CASES = [
            servers={"wsgi": 411, "express": 411}, why=NO_CHUNKED),
     Case("upload-head", "HEAD", b"/file", 200),
     get("simple-query", b"/simple?" + SCRIPT_Q, 200, markers=(SCRIPT,)),
+    # -- stats, xmlrpc, logsink: per-process state, an XML parser, stored records --------
+    get("stats-query", b"/stats?" + SCRIPT_Q, 200, markers=(SCRIPT,)),
+    Case("stats-post", "POST", b"/stats", 405, headers=(b"Content-Type: " + FORM,), body=b"x=1"),
+    get("xmlrpc-doc-query", b"/xmlrpc?" + SCRIPT_Q, 200, markers=(SCRIPT,)),
+    Case("xmlrpc-doc-host-markup", "GET", b"/xmlrpc", 200, headers=(b"Host: " + SCRIPT,),
+         markers=(b"<script",), servers={"apache": 400}, why=STRICT),
+    post("xmlrpc-not-xml", b"/xmlrpc", SCRIPT, 200, XML, markers=(SCRIPT,)),
+    post("xmlrpc-empty", b"/xmlrpc", b"", 200, XML),
+    post("xmlrpc-method-markup", b"/xmlrpc", xmlrpc_call(SCRIPT.decode()), 200, XML,
+         markers=(b"<script",)),
+    post("xmlrpc-billion-laughs", b"/xmlrpc", BILLION_LAUGHS, 200, XML,
+         markers=(b"lollollol",)),
+    post("xmlrpc-external-entity", b"/xmlrpc", EXTERNAL_ENTITY, 200, XML, markers=(b"root:",)),
+    post("xmlrpc-utf16", b"/xmlrpc", xmlrpc_call("hex", "<int>1</int>").decode().encode(
+         "utf-16"), 200, XML),
+    post("xmlrpc-5000-digits", b"/xmlrpc", xmlrpc_call("hex", "<int>" + "9" * 5000 + "</int>"),
+         200, XML),
+    post("xmlrpc-pow-10-to-the-10-to-the-9", b"/xmlrpc",
+         xmlrpc_call("pow", "<int>10</int>", "<int>1000000000</int>"), 200, XML),
+    post("xmlrpc-nested-1400", b"/xmlrpc", xmlrpc_call(
+         "pow", "<array><data><value>" * 1400 + "1" + "</value></data></array>" * 1400,
+         "<int>2</int>"), 200, XML),
+    post("xmlrpc-64-kib-plus-1", b"/xmlrpc", b"x" * 65537, 413, XML,
+         contains=(b"at most 64 KiB",)),
+    Case("xmlrpc-put", "PUT", b"/xmlrpc", 405, headers=(b"Content-Type: text/xml",),
+         body=b"<methodCall/>"),
+    post("logsink-record-markup", b"/logsink", urlencode(
+         {"created": "1700000000", "name": '"><img src=x onerror=alert(1)>',
+          "levelname": "<b>x", "msg": SCRIPT.decode() + "\r\nX-Injected: 1", "args": "()"}
+         ).encode(), 200, markers=(b"<img", b"<b>x", SCRIPT)),
+    get("logsink-page", b"/logsink", 200, markers=(SCRIPT, b"<img", b"<b>x")),
+    get("logsink-text", b"/logsink?format=text", 200, markers=(b"\r\nX-Injected",)),
+    get("logsink-format-markup", b"/logsink?format=" + SCRIPT_Q, 400, markers=(SCRIPT,)),
+    post("logsink-not-a-record", b"/logsink", b"msg=" + SCRIPT_Q, 400, markers=(SCRIPT,)),
+    post("logsink-time-nan", b"/logsink", b"created=nan&name=a&levelname=b&msg=c", 400),
+    post("logsink-time-1e400", b"/logsink", b"created=1e400&name=a&levelname=b&msg=c", 400),
+    post("logsink-70000", b"/logsink", b"msg=" + b"x" * 70_000, 413),
+    Case("logsink-put", "PUT", b"/logsink", 405, headers=(b"Content-Type: " + FORM,),
+         body=b"x=1"),
 ]
 
 #: Where the code and the served pages live: never in an error page.
