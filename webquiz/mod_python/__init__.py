@@ -12,9 +12,6 @@ itself. What webquiz does not provide raises NotImplementedError saying what to 
 
 from __future__ import annotations
 
-from typing import NoReturn
-
-from ..request import Unsupported
 from . import apache, util
 
 #: mod_python modules webquiz does not provide, with what to use instead.
@@ -27,12 +24,7 @@ UNSUPPORTED_MODULES = {
 }
 
 
-def __getattr__(name: str) -> NoReturn:
-    if name in UNSUPPORTED_MODULES:
-        raise Unsupported(
-            f"mod_python.{name} is not supported by webquiz: {UNSUPPORTED_MODULES[name]}"
-        )
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = apache.unsupported_names(__name__, "mod_python.{}", UNSUPPORTED_MODULES)
 
 
 __all__ = ["apache", "util"]

@@ -9,6 +9,7 @@ NotImplementedError saying what to use instead.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from typing import NoReturn
 
 from werkzeug.exceptions import HTTPException, default_exceptions
@@ -165,9 +166,19 @@ UNSUPPORTED = {
 }
 
 
-def __getattr__(name: str) -> NoReturn:
-    if name in UNSUPPORTED:
-        raise Unsupported(f"apache.{name} (mod_python) is not supported by webquiz: "
-                          f"{UNSUPPORTED[name]}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+def unsupported_names(module: str, label: str, table: dict[str, str]
+                      ) -> Callable[[str], NoReturn]:
+    """A module ``__getattr__`` (PEP 562): a name of *table* raises Unsupported saying what
+    to use instead; any other unknown name is the usual AttributeError. *label* names
+    the missing part, ``{}`` standing for the name: ``"apache.{} (mod_python)"``."""
+
+    def __getattr__(name: str) -> NoReturn:
+        if name in table:
+            raise Unsupported(f"{label.format(name)} is not supported by webquiz: {table[name]}")
+        raise AttributeError(f"module {module!r} has no attribute {name!r}")
+
+    return __getattr__
+
+
+__getattr__ = unsupported_names(__name__, "apache.{} (mod_python)", UNSUPPORTED)
 

@@ -25,7 +25,13 @@ from werkzeug.utils import redirect as _redirect_response
 from werkzeug.wrappers import Response
 
 from ..request import HandlerRequest, Unsupported
-from .apache import HTTP_MOVED_PERMANENTLY, HTTP_MOVED_TEMPORARILY, OK, SERVER_RETURN
+from .apache import (
+    HTTP_MOVED_PERMANENTLY,
+    HTTP_MOVED_TEMPORARILY,
+    OK,
+    SERVER_RETURN,
+    unsupported_names,
+)
 
 
 class StringField(str):
@@ -229,8 +235,4 @@ UNSUPPORTED = {
 }
 
 
-def __getattr__(name: str) -> NoReturn:
-    if name in UNSUPPORTED:
-        raise Unsupported(f"util.{name} (mod_python) is not supported by webquiz: "
-                          f"{UNSUPPORTED[name]}")
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = unsupported_names(__name__, "util.{} (mod_python)", UNSUPPORTED)
