@@ -46,15 +46,16 @@ def scratch(prefix: str) -> Iterator[Path]:
         shutil.rmtree(root, ignore_errors=True)
 
 
-def reference_entry(root: Path, name: str) -> Path:
-    """A .wsgi file serving one of bench/apps.py's references."""
+def reference_entry(root: Path, name: str, body: bytes | None = None) -> Path:
+    """A .wsgi file serving one of bench/apps.py's references (with *body*, those bytes)."""
     shutil.copy(HERE / "apps.py", root / "apps.py")
-    entry = root / f"{name}.wsgi"
+    entry = root / f"{name}{'-page' if body else ''}.wsgi"
+    args = f"{body!r}, 'text/html; charset=utf-8'" if body else ""
     entry.write_text(textwrap.dedent(f"""\
         import sys
         sys.path.insert(0, {str(root)!r})
         import apps
-        application = apps.APPS[{name!r}]()
+        application = apps.APPS[{name!r}]({args})
     """))
     gs.open_up(root)
     return entry
@@ -164,6 +165,8 @@ def cgi_server(venv: Path, root: Path) -> Iterator[gs.Server]:
 ScriptSock cgid.sock
 ScriptAlias /cgi-bin/ "{bin_dir}/"
 SetEnv WEBQUIZ_TODAY {TODAY}
+# A 1 GiB file is a body of 1 GiB and a few hundred bytes: above the default cap.
+SetEnv WEBQUIZ_MAX_UPLOAD {2 << 30}
 LimitRequestBody 0
 <Directory "{bin_dir}">
     Require all granted

@@ -87,5 +87,7 @@ if __name__ != "__main__":
 if __name__ == "__main__":
     from werkzeug.serving import run_simple
 
+    # python apps.py NAME PORT [BODY_FILE]: BODY_FILE holds the bytes to answer with.
     name, port = sys.argv[1], int(sys.argv[2])
-    run_simple("127.0.0.1", port, APPS[name](), threaded=True)
+    args = (open(sys.argv[3], "rb").read(), "text/html; charset=utf-8") if sys.argv[3:] else ()
+    run_simple("127.0.0.1", port, APPS[name](*args), threaded=True)

@@ -20,6 +20,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -164,7 +165,8 @@ def body_of(app: Any, path: str) -> tuple[bytes, str]:
 
 #: The quiz's date is pinned so /pathinfo/M/D is the right answer whatever the day.
 TODAY = "2026-11-21"  # a Saturday: month 11, weekday 5
-IN_PROCESS_PAGES = ["/simple", "/pathinfo/11/5", "/escape?data=%3C%26%3F%2B%22%3E+test"]
+IN_PROCESS_PAGES = ["/simple", "/pathinfo/11/5", "/escape?data=%3C%26%3F%2B%22%3E+test", "/",
+                    "/stats", "/logsink", "/xmlrpc"]
 
 
 def case_inprocess(settings: Settings) -> Iterable[Row]:
@@ -175,7 +177,8 @@ def case_inprocess(settings: Settings) -> Iterable[Row]:
     for name, factory in (("bare WSGI (limit)", apps.bare_wsgi),
                           ("werkzeug hello", apps.werkzeug_hello)):
         reference = median_of(settings.runs, wsgi_rate, factory(), "/", settings.seconds)
-        yield Row("in-process", "GET /hello (machinery only)", figure, name, reference, "req/s")
+        yield Row("in-process", "GET /hello (machinery only)", figure, name, reference, "req/s",
+                  note=f"{1e6 / figure:.1f} µs per request")
     webquiz = make_app()
     for path in IN_PROCESS_PAGES:
         body, ctype = body_of(webquiz, path)
@@ -192,7 +195,8 @@ def case_inprocess(settings: Settings) -> Iterable[Row]:
         figure = median_of(settings.runs, wsgi_rate, webquiz, path, settings.seconds)
         for name, reference_app in references.items():
             reference = median_of(settings.runs, wsgi_rate, reference_app, path, settings.seconds)
-            yield Row("in-process", f"GET {path}", figure, name, reference, "req/s")
+            yield Row("in-process", f"GET {path}", figure, name, reference, "req/s",
+                      note=f"{1e6 / figure:.0f} µs per request")
 
 
 def case_devserver(settings: Settings) -> Iterable[Row]:
@@ -201,18 +205,22 @@ def case_devserver(settings: Settings) -> Iterable[Row]:
         raise RuntimeError("wrk is not installed (Debian package wrk)")
     connections = [8] if settings.quick else [1, 8, 64]
     python = sys.executable
+    page = Path(tempfile.mkdtemp(prefix="webquiz-bench-")) / "simple.html"
+    page.write_bytes(body_of(make_app(), "/simple")[0])
+    references = {"bare hello": ["bare"], "werkzeug hello": ["werkzeug"],
+                  "bare WSGI, same bytes as /simple": ["bare", str(page)]}
     for conns in connections:
         port = free_port()
         with server([python, "-m", "webquiz", "serve", "--port", str(port)], port):
             figure = median_of(settings.runs, wrk, f"http://127.0.0.1:{port}/simple", conns,
                                settings.seconds)
-        for name in ("bare", "werkzeug"):
+        for label, (name, *body) in references.items():
             port = free_port()
-            with server([python, str(HERE / "apps.py"), name, str(port)], port):
+            with server([python, str(HERE / "apps.py"), name, str(port), *body], port):
                 reference = median_of(settings.runs, wrk, f"http://127.0.0.1:{port}/", conns,
                                       settings.seconds)
-            yield Row("dev server", f"/simple, {conns} conn", figure,
-                      f"{name} hello", reference, "req/s")
+            yield Row("dev server", f"/simple, {conns} conn", figure, label, reference, "req/s")
+    shutil.rmtree(page.parent, ignore_errors=True)
 
 
 def case_modwsgi(settings: Settings) -> Iterable[Row]:
@@ -228,6 +236,8 @@ def case_modwsgi(settings: Settings) -> Iterable[Row]:
         targets = {"webquiz": (entry, "/simple")}
         for name in ("bare", "werkzeug", "flask"):
             targets[name] = (ac.reference_entry(root, name), "/")
+        targets["bare-page"] = (ac.reference_entry(root, "bare", body_of(make_app(), "/simple")[0]),
+                                "/")
         ac.gs.open_up(root)
         for name, (script, path) in targets.items():
             with ac.scratch(f"webquiz-bench-{name}-") as server_root, \
@@ -237,9 +247,11 @@ def case_modwsgi(settings: Settings) -> Iterable[Row]:
                     figures[name, conns] = median_of(settings.runs, wrk, srv.url(path), conns,
                                                      settings.seconds)
     for conns in connections:
-        for name in ("bare", "werkzeug", "flask"):
+        for name, label in (("bare", "bare hello"), ("werkzeug", "werkzeug hello"),
+                            ("flask", "flask hello"),
+                            ("bare-page", "bare WSGI, same bytes as /simple")):
             yield Row("mod_wsgi 2×5", f"/simple, {conns} conn", figures["webquiz", conns],
-                      f"{name} hello", figures[name, conns], "req/s")
+                      label, figures[name, conns], "req/s")
 
 
 def case_cgi(settings: Settings) -> Iterable[Row]:
@@ -341,19 +353,17 @@ def machine() -> str:
             f"Python {platform.python_version()}")
 
 
-def table(rows: list[Row]) -> str:
-    """The rows as a Markdown table."""
-    lines = [
-        "| case | webquiz | figure | reference | figure | ratio | notes |",
-        "| --- | --- | ---: | --- | ---: | ---: | --- |",
-    ]
-    for row in rows:
-        better = "" if row.higher_is_better else " (lower is better)"
-        lines.append(
-            f"| {row.case} | {row.what} | {row.figure:,.1f} {row.unit} | {row.reference_name} "
-            f"| {row.reference:,.1f} {row.unit} | {row.ratio:.2f}×{better} | {row.note} |"
-        )
-    return "\n".join(lines)
+HEADER = [
+    "| case | webquiz | figure | reference | figure | ratio | notes |",
+    "| --- | --- | ---: | --- | ---: | ---: | --- |",
+]
+
+
+def line(row: Row) -> str:
+    """One row of the Markdown table."""
+    better = "" if row.higher_is_better else " (lower is better)"
+    return (f"| {row.case} | {row.what} | {row.figure:,.1f} {row.unit} | {row.reference_name} "
+            f"| {row.reference:,.1f} {row.unit} | {row.ratio:.2f}×{better} | {row.note} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -366,17 +376,26 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     settings = Settings(quick=args.quick, runs=1 if args.quick else 3,
                         seconds=0.3 if args.quick else 3.0)
-    rows: list[Row] = []
+    lines, failed = list(HEADER), []
+    print("\n".join(HEADER), flush=True)
     for name in args.only or list(CASES):
-        rows.extend(CASES[name](settings))
-    out = table(rows)
-    print(out)
+        try:
+            for row in CASES[name](settings):  # each row printed as soon as it is measured
+                lines.append(line(row))
+                print(lines[-1], flush=True)
+        except Exception as exc:  # one broken case must not lose the others' figures
+            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+            print(f"bench: case {name} failed: {exc}", file=sys.stderr, flush=True)
     if args.write:
+        text = "\n".join(lines)
+        if failed:
+            text += "\n\nFailed cases:\n" + "\n".join(f"- {f}" for f in failed)
         Path(args.write).write_text(
             f"# Benchmark results\n\nMeasured {time.strftime('%Y-%m-%d')} on {machine()}; "
-            f"each figure the median of {settings.runs} runs.\n\n{out}\n"
+            f"each figure the median of {settings.runs} runs. Regenerate with "
+            f"`bench/run --write bench/RESULTS.md`.\n\n{text}\n"
         )
-    return 0
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":
