@@ -31,6 +31,7 @@ try:
         NoAlertPresentException,
         StaleElementReferenceException,
         TimeoutException,
+        WebDriverException,
     )
     from selenium.webdriver.chrome.service import Service
     from selenium.webdriver.common.by import By
@@ -183,8 +184,20 @@ def shoot(driver, site: Site, screenshot_dir: Path) -> Callable[[str], Path]:
 
 
 def text(driver) -> str:
-    """What the page says (the rendered text of its body)."""
-    return str(driver.find_element(By.TAG_NAME, "body").text)
+    """What the page says (the rendered text of its body).
+
+    While a form submission navigates, the body found may already belong to the old
+    document: Chrome then reports it as a plain WebDriverException, not as a stale
+    element; read again.
+    """
+    for _ in range(50):
+        try:
+            return str(driver.find_element(By.TAG_NAME, "body").text)
+        except WebDriverException as exc:
+            if "does not belong to the document" not in str(exc):
+                raise
+            time.sleep(0.05)
+    raise AssertionError("the page kept changing while its text was read")
 
 
 def wait_for(driver, words: str, timeout: float = 10) -> None:
