@@ -8,7 +8,6 @@ python3 that also holds the peers (Flask), because Apache's user cannot read /ro
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -223,10 +222,8 @@ def peak_rss_mib(pids: Iterable[int]) -> float:
     peak = 0
     for pid in pids:
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmHWM:"):
-                    peak = max(peak, int(line.split()[1]))
-        except OSError:
+            peak = max(peak, gs.vm_kib(pid, "VmHWM"))
+        except (OSError, ValueError):  # gone, or a kernel thread without the field
             continue
     return peak / 1024
 
@@ -260,7 +257,3 @@ def upload_rate(url: str, path: Path, size: int, md5: str) -> float:
     if md5 not in out:
         raise RuntimeError(f"upload to {url}: the page did not report MD5 {md5}:\n{out[:500]}")
     return size / (1 << 20) / elapsed
-
-
-def dump(obj: object) -> str:
-    return json.dumps(obj)

@@ -16,7 +16,6 @@ import platform
 import re
 import shutil
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -32,8 +31,10 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(ROOT / "tests"))  # the servers the test suite starts, pytest-free
 
 import apps  # noqa: E402
+from gateway_servers import free_port, wait_for_port  # noqa: E402
 
 from webquiz import make_app  # noqa: E402
 
@@ -71,25 +72,6 @@ class Settings:
 def median_of(runs: int, measure: Callable[..., float], *args: Any) -> float:
     """Run ``measure(*args)`` *runs* times and return the median."""
     return statistics.median(measure(*args) for _ in range(runs))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise RuntimeError(f"server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return
-        except OSError:
-            time.sleep(0.05)
-    raise TimeoutError(f"nothing answered on port {port}")
 
 
 @contextmanager

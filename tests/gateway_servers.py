@@ -72,6 +72,13 @@ def wait_for_port(port: int, proc: subprocess.Popen | None = None, timeout: floa
     raise TimeoutError(f"nothing answered on 127.0.0.1:{port} within {timeout} s")
 
 
+def vm_kib(pid: int, field: str = "VmHWM") -> int:
+    """A field of /proc/PID/status in KiB: VmHWM (peak resident memory) or VmRSS."""
+    with open(f"/proc/{pid}/status") as status:
+        (line,) = [line for line in status if line.startswith(field + ":")]
+    return int(line.split()[1])
+
+
 def world_readable_dir(prefix: str) -> Path:
     """A new folder under SCRATCH that Apache's user can read and enter."""
     path = Path(tempfile.mkdtemp(prefix=prefix, dir=SCRATCH))

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import IO
 
 import pytest
+from gateway_servers import vm_kib
 
 from conftest import HANDLERS, ROOT
 
@@ -54,13 +55,6 @@ class Body:
 
     def expected(self) -> str:
         return f"Received file of {SIZE} bytes. MD5sum is {self.md5.hexdigest()}<br>"
-
-
-def vm_kib(pid: int, field: str) -> int:
-    """A field of /proc/PID/status in KiB: VmHWM (peak resident memory) or VmRSS."""
-    with open(f"/proc/{pid}/status") as status:
-        (line,) = [line for line in status if line.startswith(field + ":")]
-    return int(line.split()[1])
 
 
 def test_the_dev_server_stays_within_32_mib_of_idle(serve, record_property):

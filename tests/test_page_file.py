@@ -10,6 +10,7 @@ import socket
 from collections.abc import Iterator
 
 import pytest
+from gateway_servers import vm_kib
 
 from conftest import check_page
 from webquiz import make_app
@@ -237,9 +238,7 @@ def stream_upload(port: int, name: str, generated: GeneratedFile) -> tuple[int, 
 
 def peak_rss(pid: int) -> int:
     """The process's peak resident memory so far (VmHWM), in bytes."""
-    with open(f"/proc/{pid}/status") as status:
-        (line,) = [line for line in status if line.startswith("VmHWM:")]
-    return int(line.split()[1]) * 1024
+    return vm_kib(pid, "VmHWM") * 1024
 
 
 @pytest.mark.slow
