@@ -3,7 +3,8 @@ server of one kind (the dev server, Apache + CGI by the ScriptAlias snippet and 
 .htaccess variant, Apache + mod_wsgi daemon mode, mod_wsgi-express), each started once per
 test session and stopped by its PID; ``fetch`` sends one request under its mount.
 
-tests/conftest.py imports the fixtures, so any test module can take ``gateway``.
+tests/conftest.py imports the fixtures, so any test module can take ``gateway``. The
+servers themselves, and every other server a test starts, come from tests/gateway_servers.py.
 """
 
 from __future__ import annotations
@@ -24,10 +25,11 @@ from gateway_servers import (
     start_express,
     start_htaccess,
     start_wsgi,
+    wait_until_serving,
     world_readable_dir,
 )
+from support import HANDLERS, ROOT, ValidatingClient
 
-from conftest import HANDLERS, ROOT, ValidatingClient
 from webquiz import make_app
 
 GATEWAY_HANDLERS = ROOT / "tests" / "gateway_handlers"
@@ -61,7 +63,8 @@ def gateway(request: pytest.FixtureRequest, served_handlers: Path) -> Iterator[S
     root = world_readable_dir(f"webquiz-{kind}-")
     try:
         if venv is None:
-            server = start_dev_server(served_handlers, root)
+            server = start_dev_server(root, "--handlers", str(served_handlers))
+            wait_until_serving(server)
         else:
             server = STARTERS[kind](venv, served_handlers, root)
         yield server

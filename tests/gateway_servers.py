@@ -24,7 +24,8 @@ import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
+from support import ROOT, require, server_env
+
 APACHE = Path("/usr/sbin/apache2")
 MODULES = Path("/usr/lib/apache2/modules")
 SYSTEM_PYTHON = Path("/usr/bin/python3")
@@ -38,17 +39,6 @@ STALE_SECONDS = 86400
 APACHE_ENV = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
               "LANG": "C.UTF-8"}
 IS_ROOT = os.geteuid() == 0
-
-
-def require(condition: object, what: str) -> None:
-    """Under pytest, conftest's rule (skip, or fail in CI); elsewhere (the benchmarks) raise."""
-    if condition:
-        return
-    if "pytest" in sys.modules:
-        from conftest import require as pytest_require
-
-        pytest_require(condition, what)
-    raise RuntimeError(f"missing: {what}")
 
 
 def free_port() -> int:
@@ -217,15 +207,17 @@ class Server:
             time.sleep(0.1)
         return self.log_text()
 
-    def stop(self) -> None:
-        """SIGTERM, wait; SIGKILL if it does not stop in time. By PID, never by name."""
+    def stop(self, sig: int = signal.SIGTERM, timeout: float = 15) -> int:
+        """Send *sig* and wait; SIGKILL if it does not stop in time. By PID, never by name.
+        Returns the exit status."""
         if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
             try:
-                self.proc.wait(15)
+                self.proc.wait(timeout)
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait(10)
+        return int(self.proc.returncode)
 
 
 def wait_until_serving(server: Server, timeout: float = 60) -> None:
@@ -247,20 +239,25 @@ def wait_until_serving(server: Server, timeout: float = 60) -> None:
     raise RuntimeError(f"{server.name} did not serve the index ({last}):\n{server.log_text()}")
 
 
-def start_dev_server(handlers: Path, root: Path) -> Server:
-    """``python -m webquiz serve --handlers`` from this checkout, on the test's Python."""
+def start_dev_server(root: Path, *args: str, env: dict[str, str] | None = None,
+                     cwd: Path | None = None, wait: bool = True) -> Server:
+    """``python -m webquiz serve --port P ARGS`` from this checkout, on the test's Python,
+    its output in *root*; waits until it accepts connections (unless *wait* is false).
+    The one launcher of the dev server, for the gateway fixture and every other test."""
     port = free_port()
-    log = root / "devserver.log"
-    env = {k: v for k, v in os.environ.items() if k != "WEBQUIZ_HANDLERS"}
-    env["PYTHONPATH"] = str(ROOT)
-    env["PYTHONUNBUFFERED"] = "1"
-    with log.open("wb") as out:
+    log = root / f"devserver-{port}.log"
+    with log.open("wb") as out:  # the child keeps its own copy of the descriptor
         proc = subprocess.Popen(
-            [sys.executable, "-m", "webquiz", "serve", "--port", str(port),
-             "--handlers", str(handlers)],
-            cwd=root, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT)
+            [sys.executable, "-m", "webquiz", "serve", "--port", str(port), *args],
+            cwd=cwd or root, env=env or server_env(), stdin=subprocess.DEVNULL, stdout=out,
+            stderr=subprocess.STDOUT)
     server = Server("dev server", proc, port, "", log)
-    wait_until_serving(server)
+    if wait:
+        try:
+            wait_for_port(port, proc)
+        except (RuntimeError, TimeoutError):
+            server.stop()
+            raise RuntimeError(f"the dev server did not start:\n{server.log_text()}") from None
     return server
 
 

@@ -13,8 +13,7 @@ import sysconfig
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT, server_env
+from support import ROOT, server_env
 
 SCRIPTS = Path(sysconfig.get_path("scripts"))
 PLACEHOLDER = re.compile(r"@[A-Z_]+@")

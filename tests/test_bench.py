@@ -6,8 +6,7 @@ import shutil
 import subprocess
 
 import pytest
-
-from conftest import ROOT, require
+from support import ROOT, require
 
 pytestmark = pytest.mark.slow
 

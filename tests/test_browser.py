@@ -21,9 +21,8 @@ from urllib.parse import quote_plus, urlsplit
 
 import gateway_servers
 import pytest
-from gateway_servers import apache_venv, start_wsgi, world_readable_dir
-
-from conftest import require, server_env, start_server
+from gateway_servers import apache_venv, start_dev_server, start_wsgi, world_readable_dir
+from support import require, server_env
 
 try:
     from selenium import webdriver
@@ -118,10 +117,10 @@ def site(request: pytest.FixtureRequest,
     """The pack's own pages with the quiz's date pinned to TODAY, served by the dev server
     or by Apache + mod_wsgi (daemon mode, under /py, from the gateway tests' venv)."""
     if request.param == "dev":
-        server = start_server(tmp_path_factory.mktemp("devserver"),
-                              env=server_env(WEBQUIZ_TODAY=TODAY))
+        server = start_dev_server(tmp_path_factory.mktemp("devserver"),
+                                  env=server_env(WEBQUIZ_TODAY=TODAY))
         try:
-            yield Site("dev", server.url)
+            yield Site("dev", server.url(""))
         finally:
             server.stop()
         return

@@ -5,7 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from conftest import HANDLERS, server_env
+from support import HANDLERS, server_env
 
 
 def run_cli(*args: str, cwd=None, **env: str) -> subprocess.CompletedProcess[str]:

@@ -9,8 +9,7 @@ import socket
 import time
 
 import pytest
-
-from conftest import server_env
+from support import server_env
 
 pytestmark = pytest.mark.slow
 
@@ -41,7 +40,7 @@ def test_one_access_log_line_per_request(serve):
     server = serve()
     for path in ("/simple", "/nope", "/test"):
         fetch(server, path)
-    lines = [line for line in server.stderr().splitlines() if '"GET /' in line]
+    lines = [line for line in server.log_text().splitlines() if '"GET /' in line]
     assert len(lines) == 3
     assert re.search(r'"GET /nope HTTP/1.1" 404', lines[1])
 
@@ -86,7 +85,7 @@ def test_import_error_reported_at_start_and_others_work(serve, make_handlers):
         fine='def handler(req):\n    req.write("fine")\n',
     )
     server = serve("--handlers", str(folder))
-    assert "'broken' failed to import" in server.stderr()
+    assert "'broken' failed to import" in server.log_text()
     status, _, body = fetch(server, "/broken")
     assert status == 500 and "no_such_module_anywhere" not in body
     assert fetch(server, "/fine")[2] == "fine"
@@ -99,7 +98,7 @@ def test_exception_page_has_no_traceback_but_the_log_does(serve, make_handlers):
     server = serve("--handlers", str(make_handlers(boom=BOOM)))
     status, _, body = fetch(server, "/boom")
     assert status == 500 and "Traceback" not in body and "secret detail" not in body
-    assert "ValueError: secret detail" in server.stderr()
+    assert "ValueError: secret detail" in server.log_text()
 
 
 def test_debug_shows_the_traceback_on_loopback(serve, make_handlers):
@@ -112,7 +111,7 @@ def test_ctrl_c_stops_cleanly(serve):
     server = serve()
     assert fetch(server, "/simple")[0] == 200
     assert server.stop(signal.SIGINT) == 0
-    assert "Traceback" not in server.stderr()
+    assert "Traceback" not in server.log_text()
 
 
 def test_reload_picks_up_a_changed_handler(serve, make_handlers):

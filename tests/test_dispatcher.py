@@ -5,9 +5,9 @@ from __future__ import annotations
 import sys
 
 import pytest
+from support import ValidatingClient
 from werkzeug.test import Client
 
-from conftest import ValidatingClient
 from webquiz import make_app
 
 ECHO = '''

@@ -9,8 +9,8 @@ carries the same defects over every gateway.
 from __future__ import annotations
 
 import pytest
+from support import check_page
 
-from conftest import check_page
 from webquiz import make_app
 from webquiz.finalize import Exit, finalize, through_exit
 from webquiz.headers import SECURITY_HEADERS

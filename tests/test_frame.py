@@ -7,8 +7,8 @@ import re
 
 import pytest
 from markupsafe import escape
+from support import HANDLERS, PAGES, ValidatingClient, check_page
 
-from conftest import HANDLERS, ValidatingClient, check_page
 from webquiz import make_app
 from webquiz.html import stylesheet
 
@@ -19,8 +19,6 @@ SECURITY = {
     "Content-Security-Policy": CSP,
     "Referrer-Policy": "same-origin",
 }
-PAGES = ["simple", "environ", "test", "pathinfo", "get", "post", "escape", "list", "file",
-         "cookie", "stats", "xmlrpc", "logsink"]
 
 
 def stylesheet_href(html: str) -> str:

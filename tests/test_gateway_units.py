@@ -10,8 +10,8 @@ import subprocess
 import sys
 
 import pytest
+from support import HANDLERS, ROOT, ValidatingClient
 
-from conftest import HANDLERS, ROOT, ValidatingClient
 from webquiz import apacheconf, gateways
 
 GATEWAY_HANDLERS = ROOT / "tests" / "gateway_handlers"

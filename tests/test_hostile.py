@@ -47,9 +47,9 @@ from hostile import (
     parse_http,
     wsgi_environ,
 )
+from support import HANDLERS, ROOT, ValidatingClient, check_page
 from werkzeug.wrappers import Request
 
-from conftest import HANDLERS, ROOT, ValidatingClient, check_page
 from webquiz import make_app
 from webquiz.dispatch import ROUTABLE
 

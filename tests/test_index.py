@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import ValidatingClient
+from support import ValidatingClient
+
 from webquiz import make_app
 
 

@@ -10,8 +10,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-
-from conftest import ROOT, free_port, wait_for_port
+from gateway_servers import free_port, wait_for_port
+from support import ROOT
 
 pytestmark = pytest.mark.slow
 

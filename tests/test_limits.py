@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from support import ValidatingClient
 from werkzeug.test import EnvironBuilder
 from werkzeug.wrappers import Request
 
-from conftest import ValidatingClient
 from webquiz import make_app
 
 HANDLERS = {

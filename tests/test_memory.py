@@ -16,8 +16,7 @@ from typing import IO
 
 import pytest
 from gateway_servers import vm_kib
-
-from conftest import HANDLERS, ROOT
+from support import HANDLERS, ROOT
 
 pytestmark = pytest.mark.slow
 

@@ -24,9 +24,9 @@ from urllib.parse import urlencode
 
 import pytest
 from gateway_servers import open_up, start_cgi, start_wsgi, world_readable_dir
+from support import MODPYTHON_HANDLERS, ROOT, ValidatingClient
 from werkzeug.datastructures import Headers
 
-from conftest import MODPYTHON_HANDLERS, ROOT, ValidatingClient
 from webquiz import make_app
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
@@ -252,7 +252,7 @@ def test_book_pages_through_the_dev_server(serve):
     fetch = http_fetch(server.port)
     for scenario in IN_PROCESS.values():
         scenario(fetch, "")
-    log = server.stderr()
+    log = server.log_text()
     assert "webquiz: [error] pathinfo: no page at '/pathinfo.prog/1/2/3'" in log
     assert "Traceback" not in log
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs, quote_plus, urlsplit
 
 import pytest
-
-from conftest import check_page
+from support import check_page
 
 BOOK = '<&?+"> test'
 
@@ -85,12 +84,3 @@ def test_links_under_the_mount_point(client):
     html, _ = show(client, "?data=a+b", base_url="http://localhost/py/")
     assert '<a href="/py/escape?data=a+b">' in html
     assert '<form method="get" action="/py/escape">' in html
-
-
-def test_head_and_other_methods(client):
-    full = client.get("/escape?data=x")
-    head = client.head("/escape?data=x")
-    assert head.status_code == 200 and head.data == b""
-    assert head.headers["Content-Length"] == full.headers["Content-Length"]
-    post = client.post("/escape", data={"data": "x"})
-    assert post.status_code == 405 and post.headers["Allow"] == "GET, HEAD"

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 from gateway_servers import vm_kib
+from support import check_page
 
-from conftest import check_page
 from webquiz import make_app
 
 MiB = 1024 * 1024
@@ -179,15 +179,6 @@ def test_under_the_mount_point(client):
     html = client.get("/file", base_url="http://localhost/py/").get_data(as_text=True)
     check_page(html, home="/py/")
     assert '<form method="post" action="/py/file" enctype="multipart/form-data">' in html
-
-
-def test_head_and_other_methods(client):
-    full = client.get("/file")
-    head = client.head("/file")
-    assert head.status_code == 200 and head.data == b""
-    assert head.headers["Content-Length"] == full.headers["Content-Length"]
-    put = client.put("/file", data=b"x")
-    assert put.status_code == 405 and put.headers["Allow"] == "GET, HEAD, POST"
 
 
 # -- under the dev server: real sockets, big files, the server's memory -----------------

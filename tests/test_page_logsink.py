@@ -9,8 +9,7 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 import pytest
-
-from conftest import check_page
+from support import check_page
 
 FORM = "application/x-www-form-urlencoded"
 WHEN = datetime(2024, 3, 5, 14, 30, 15).timestamp()

@@ -9,8 +9,7 @@ from urllib.parse import urlencode
 
 import pytest
 from markupsafe import escape
-
-from conftest import NOT_A_MONTH, check_page, server_env
+from support import NOT_A_MONTH, check_page, server_env
 
 MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
           "September", "October", "November", "December"]
@@ -130,15 +129,6 @@ def test_the_form_posts_back_under_the_mount_point(client):
     html = client.get("/post", base_url="http://localhost/py/").get_data(as_text=True)
     check_page(html, home="/py/")
     assert '<form method="post" action="/py/post">' in html
-
-
-def test_head_and_other_methods(client):
-    full = client.get("/post")
-    head = client.head("/post")
-    assert head.status_code == 200 and head.data == b""
-    assert head.headers["Content-Length"] == full.headers["Content-Length"]
-    put = client.put("/post", data={"month": "3"})
-    assert put.status_code == 405 and put.headers["Allow"] == "GET, HEAD, POST"
 
 
 @pytest.mark.slow

@@ -7,7 +7,8 @@ import re
 import threading
 import time
 
-from conftest import HANDLERS, ValidatingClient, check_page
+from support import HANDLERS, ValidatingClient, check_page
+
 from webquiz import make_app
 
 FACTS = re.compile(

@@ -8,8 +8,7 @@ import time
 import xmlrpc.client
 
 import pytest
-
-from conftest import ValidatingClient, check_page
+from support import ValidatingClient, check_page
 
 BOOK_FAILURE = "<class 'RuntimeError'>:This function always raises an error."
 METHODS = ["failure", "getruntime", "getstats", "hex", "pow", "system.listMethods",
@@ -233,10 +232,3 @@ def test_the_documentation_follows_the_mount_and_escapes_the_host(client):
     odd = client.get("/xmlrpc", headers={"Host": 'x"<script>'}).get_data(as_text=True)
     assert "<script>" not in odd
     check_page(odd)
-
-
-def test_methods(client):
-    head = client.head("/xmlrpc")
-    assert head.status_code == 200 and head.data == b""
-    put = client.put("/xmlrpc", data=b"<methodCall/>")
-    assert put.status_code == 405 and put.headers["Allow"] == "GET, HEAD, POST"

@@ -13,18 +13,16 @@ from urllib.parse import parse_qs, quote, quote_plus, urlsplit
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from support import HANDLERS, PAGES, ValidatingClient, check_page
 from werkzeug.wrappers import Request
 
-from conftest import HANDLERS, ValidatingClient, check_page
 from webquiz import make_app
-from webquiz.dispatch import ROUTABLE
 
 #: Reproducible, modest: the same examples on every run, in a few seconds.
 CHECKS = settings(derandomize=True, deadline=None, max_examples=150,
                   suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
 
 CLIENT = ValidatingClient(make_app(HANDLERS), use_cookies=False)
-PAGES = sorted(path.stem for path in HANDLERS.glob("*.py") if ROUTABLE.fullmatch(path.stem))
 
 SHOWN = re.compile(r'<p><a href="([^"]*)"><code>(.*?)</code></a></p>', re.DOTALL)
 VALUE = re.compile(r'<input type="text" id="data" name="data" size="40" value="([^"]*)">')

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import re
 
-from conftest import ROOT, ValidatingClient
+from support import ROOT, ValidatingClient
+
 from webquiz import make_app
 
 

@@ -6,10 +6,10 @@ import hashlib
 import io
 
 import pytest
+from support import ValidatingClient
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import Client, encode_multipart
 
-from conftest import ValidatingClient
 from webquiz import make_app
 
 HANDLERS = {

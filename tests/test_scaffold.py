@@ -9,8 +9,8 @@ import urllib.request
 from pathlib import Path
 
 import pytest
+from support import ROOT, ValidatingClient, check_page, server_env
 
-from conftest import ROOT, ValidatingClient, check_page, server_env
 from webquiz import make_app
 from webquiz.cli import main
 
@@ -41,11 +41,11 @@ def test_new_writes_a_page_that_serves_lints_and_passes_its_own_tests(tmp_path, 
     assert lint.returncode == 0, lint.stdout + lint.stderr
 
     server = serve("--handlers", str(tmp_path / "mypages"))
-    url = f"{server.url}/hello?text=%3Cscript%3E"
+    url = server.url("/hello?text=%3Cscript%3E")
     with urllib.request.urlopen(url, timeout=10) as response:
         html = response.read().decode()
     assert "You typed: <strong>&lt;script&gt;</strong>" in html
-    with urllib.request.urlopen(server.url + "/", timeout=10) as response:
+    with urllib.request.urlopen(server.url("/"), timeout=10) as response:
         assert '<a href="/hello">hello</a>: Hello: show one form field back' in (
             response.read().decode())
 

@@ -12,8 +12,8 @@ import sys
 import time
 
 import pytest
-
-from conftest import ROOT, free_port, require, server_env, wait_for_port
+from gateway_servers import free_port, wait_for_port
+from support import ROOT, require, server_env
 
 pytestmark = pytest.mark.slow
 
@@ -110,7 +110,7 @@ def test_pid_file_and_stop(serve, tmp_path):
     assert result.returncode == 0, result.stderr
     assert server.proc.wait(10) == 0
     assert not pid_file.exists()
-    assert "Traceback" not in server.stderr()
+    assert "Traceback" not in server.log_text()
 
 
 def test_stop_without_a_server(tmp_path):
