@@ -22,23 +22,35 @@ from typing import Any
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.wsgi import ClosingIterator
 
-from .headers import SECURITY_HEADERS, first_unsafe_header
+from .headers import (
+    SECURITY_HEADERS,
+    UNSAFE_HEADER,
+    UNSAFE_NAME,
+    name_kind,
+    value_is_safe,
+)
 from .log import log
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
 _SECURITY = tuple((key.lower(), key, value) for key, value in SECURITY_HEADERS)
+_ALL_SECURITY = list(SECURITY_HEADERS)
 
 
 def finalize(headers: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """*headers* with each security header they lack added; BadRequest when any of them
     may not be sent (a name that is no token, a value with a control character or a
-    character outside Latin-1)."""
-    problem = first_unsafe_header(headers)
-    if problem:
-        raise BadRequest(problem)
-    present = {key.lower() for key, _ in headers}
+    character outside Latin-1). One pass: it runs on every header of every response."""
+    present = [kind for key, _ in headers if (kind := name_kind(key)) != ""]
+    if None in present:
+        raise BadRequest(UNSAFE_NAME)
+    # PEP 3333: every value is a str. A character is safe or not on its own, so the
+    # values are checked joined, in one call.
+    if not value_is_safe("".join([value for _, value in headers])):
+        raise BadRequest(UNSAFE_HEADER)
+    if not present:
+        return headers + _ALL_SECURITY
     return headers + [(key, value) for lower, key, value in _SECURITY if lower not in present]
 
 

@@ -1,6 +1,6 @@
 """What may leave in a response header: the rule, in one place.
 
-Every response passes ``first_unsafe_header`` at the exit (``webquiz/finalize.py``);
+Every response passes this rule at the exit (``finalize`` in ``webquiz/finalize.py``);
 ``ResponseHeaders`` (``req.headers_out``) applies the same rule as a header is set, so a
 handler learns of a bad value where it made it. ``safe_location`` is the rule for where a
 redirect may send the client. ``SECURITY_HEADERS`` are added to every response.
@@ -50,10 +50,9 @@ def header_problem(key: str, value: object) -> str | None:
     >>> header_problem("X", "next\\x85line") == UNSAFE_HEADER
     True
     """
-    if not isinstance(key, str) or not TOKEN.fullmatch(key):
+    if name_kind(key) is None:
         return UNSAFE_NAME
-    text = value if isinstance(value, str) else str(value)
-    if UNSAFE_IN_HEADER.search(text) or (not text.isascii() and max(text) > "\xff"):
+    if not value_is_safe(value):
         return UNSAFE_HEADER
     return None
 
@@ -70,26 +69,35 @@ def check_header(key: str, value: object) -> None:
         raise BadRequest(problem)
 
 
-#: Header names seen to be tokens (every response checks the same few names).
-_GOOD_NAMES: set[str] = set()
+#: The security headers' names, lower case.
+_SECURITY_NAMES = frozenset(key.lower() for key, _ in SECURITY_HEADERS)
+#: Header names seen to be tokens, each with its lower-case form when it names one of the
+#: security headers, else "" (every response checks the same few names: a dict lookup).
+_KNOWN_NAMES: dict[str, str] = {}
 
 
-def first_unsafe_header(headers: Iterable[tuple[str, Any]]) -> str | None:
-    """Why the first refused header of *headers* may not be sent, or None when all may.
+def name_kind(key: object) -> str | None:
+    """None when *key* may not be a header name; its lower-case form when it names a
+    security header; "" for any other good name.
 
-    The same rule as ``header_problem``, written for the exit, which runs it on every
-    header of every response: known-good names skip the token check.
+    >>> name_kind("Content-Type"), name_kind("referrer-policy"), name_kind("X Y")
+    ('', 'referrer-policy', None)
     """
-    for key, value in headers:
-        if key not in _GOOD_NAMES:
-            if not isinstance(key, str) or not TOKEN.fullmatch(key):
-                return UNSAFE_NAME
-            if len(_GOOD_NAMES) < 512:
-                _GOOD_NAMES.add(key)
-        text = value if type(value) is str else str(value)
-        if UNSAFE_IN_HEADER.search(text) or (not text.isascii() and max(text) > "\xff"):
-            return UNSAFE_HEADER
-    return None
+    known = _KNOWN_NAMES.get(key) if isinstance(key, str) else None
+    if known is not None:
+        return known
+    if not isinstance(key, str) or not TOKEN.fullmatch(key):
+        return None
+    kind = key.lower() if key.lower() in _SECURITY_NAMES else ""
+    if len(_KNOWN_NAMES) < 512:
+        _KNOWN_NAMES[key] = kind
+    return kind
+
+
+def value_is_safe(value: object) -> bool:
+    """True when *value* holds no control character and nothing outside Latin-1."""
+    text = value if type(value) is str else str(value)
+    return not UNSAFE_IN_HEADER.search(text) and (text.isascii() or max(text) <= "\xff")
 
 
 class ResponseHeaders(Headers):
@@ -150,5 +158,5 @@ def safe_location(target: str, host: str, allow_hosts: Iterable[str] = (), *,
     return iri_to_uri(text)
 
 
-__all__ = ["SECURITY_HEADERS", "TOKEN", "ResponseHeaders", "check_header",
-           "first_unsafe_header", "header_problem", "safe_location"]
+__all__ = ["SECURITY_HEADERS", "TOKEN", "ResponseHeaders", "check_header", "header_problem",
+           "name_kind", "safe_location", "value_is_safe"]

@@ -11,6 +11,7 @@ once, so a long page streams. Everything leaves through the one exit (``finalize
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from functools import lru_cache
 from typing import Any
 
 from werkzeug.exceptions import BadRequest, NotFound, default_exceptions
@@ -27,9 +28,28 @@ NO_BODY = frozenset((204, 304))
 _OWN = frozenset(("content-type", "content-length"))
 
 
+#: Status lines by status (made once each: every response needs one).
+_STATUS_LINES: dict[int, str] = {}
+
+
 def status_line(status: int) -> str:
     """``404 Not Found`` for 404."""
-    return f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown')}"
+    line = _STATUS_LINES.get(status)
+    if line is None:
+        line = _STATUS_LINES[status] = f"{status} {HTTP_STATUS_CODES.get(status, 'Unknown')}"
+    return line
+
+
+@lru_cache(maxsize=64)
+def full_type(content_type: str) -> str:
+    """*content_type* with ``; charset=utf-8`` added to a text type that names none.
+
+    >>> full_type("text/html"), full_type("text/csv; charset=latin-1"), full_type("image/png")
+    ('text/html; charset=utf-8', 'text/csv; charset=latin-1', 'image/png')
+    """
+    if content_type.startswith("text/") and "charset" not in content_type.lower():
+        return content_type + "; charset=utf-8"
+    return content_type
 
 
 class Page:
@@ -95,13 +115,11 @@ class Reply:
         """Content-Type, Content-Length when known, then the handler's own headers."""
         headers: list[tuple[str, str]] = []
         if status not in NO_BODY and status >= 200:
-            ctype = self.content_type
-            if ctype.startswith("text/") and "charset" not in ctype.lower():
-                ctype += "; charset=utf-8"
-            headers.append(("Content-Type", ctype))
+            headers.append(("Content-Type", full_type(self.content_type)))
             if length is not None:
                 headers.append(("Content-Length", str(length)))
-        headers += [(k, v) for k, v in self.headers.items() if k.lower() not in _OWN]
+        if self.headers:
+            headers += [(k, v) for k, v in self.headers.items() if k.lower() not in _OWN]
         return headers
 
     def flush(self) -> None:

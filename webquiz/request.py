@@ -444,7 +444,7 @@ class HandlerRequest:
 
     def respond(self, result: Any) -> WSGIApp:
         """The WSGI application answering with what the handler wrote and returned."""
-        return self.reply.respond(result, head=self.header_only)
+        return self.reply.respond(result, head=self.environ.get("REQUEST_METHOD") == "HEAD")
 
 
 def _link(base: str, segments: tuple[object, ...], query: dict[str, Any]) -> str:
