@@ -87,6 +87,8 @@ SECURITY_HEADERS = (
      "default-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'self'"),
     ("Referrer-Policy", "same-origin"),
 )
+#: [doctor hook] The deployment probe's path (webquiz/probe.py imports it from here).
+PROBE = ASSETS + "/probe"
 _SECURITY = tuple((key.lower(), key, value) for key, value in SECURITY_HEADERS)
 
 
@@ -115,7 +117,10 @@ class WebQuiz:
         eager: bool = True,
         max_upload: int | None = None,
         show_source: bool | None = None,
+        probe: bool = True,
     ) -> None:
+        #: [doctor hook] Whether /_webquiz/probe answers (webquiz/probe.py).
+        self.probe = probe
         self.table = HandlerTable(resolve_handlers_dir(handlers), eager=eager)
         #: Whether pages link to their handler's source and ``/_webquiz/source/`` shows it;
         #: by default only for the pack's own pages (a user's folder may hold secrets).
@@ -255,6 +260,13 @@ class WebQuiz:
 
     def asset(self, environ: dict[str, Any], path: str) -> Response:
         """What the machinery serves under ``/_webquiz``: the stylesheet, handlers' source."""
+        if path == PROBE or path.startswith(PROBE + "/"):  # [doctor hook] webquiz/probe.py
+            from .probe import probe  # imported by probe requests only (CGI start-up)
+
+            try:
+                return probe(environ, enabled=self.probe)
+            except HTTPException as exc:
+                return _error_response(exc, environ)
         if path == STYLESHEET or (path.startswith(SOURCE) and self.show_source):
             if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
                 return _error_response(MethodNotAllowed(valid_methods=["GET", "HEAD"]), environ)
@@ -432,6 +444,7 @@ def make_app(
     eager: bool = True,
     max_upload: int | None = None,
     show_source: bool | None = None,
+    probe: bool = True,
 ) -> WebQuiz:
     """Return the WSGI application serving *handlers* (default: $WEBQUIZ_HANDLERS or the pack).
 
@@ -439,6 +452,7 @@ def make_app(
     ``max_upload`` caps uploads in bytes (default $WEBQUIZ_MAX_UPLOAD, else 1 GiB).
     ``show_source`` lets pages link to their handler's source, shown at
     ``/_webquiz/source/NAME.py`` (default: only when serving the pack's own pages).
+    ``probe=False`` turns off the deployment probe at ``/_webquiz/probe`` (webquiz doctor).
     """
     return WebQuiz(handlers, gateway=gateway, debug=debug, eager=eager, max_upload=max_upload,
-                   show_source=show_source)
+                   show_source=show_source, probe=probe)
