@@ -47,6 +47,8 @@ FAULTS = (
           "body size", "LimitRequestBody"),
     Fault("/stray", "a .cgi entry script that prints a header before webquiz starts",
           "clean output", "print"),
+    Fault("/stray-text", "a .cgi entry script that prints a line of text before webquiz",
+          "reachable", "malformed header from script"),
     Fault("/slash", "WSGIScriptAlias /slash/ (a trailing slash the script path lacks)",
           "mount", 'WSGIScriptAlias /slash "/path/to/webquiz.wsgi"'),
     Fault("/dbl", "a ScriptAlias whose target repeats the mount: /dbl becomes /dbl/dbl",
@@ -55,13 +57,16 @@ FAULTS = (
 #: The LimitRequestBody of the /smallbody mount.
 SMALL_BODY = 1024 * 1024
 
-#: A CGI entry script written by hand, keeping an old CGI habit: print the header and a
-#: blank line first. Everything webquiz writes then arrives as the body.
-STRAY_CGI = """\
+#: CGI entry scripts written by hand that print before webquiz starts: an old CGI habit
+#: (the header and a blank line: everything webquiz writes then arrives as the body), and
+#: a progress message (Apache cannot read it as a header: a 500 for every page).
+STRAY_CGI = {
+    "stray": 'print("Content-Type: text/html")\nprint()\n',
+    "stray-text": 'print("Starting webquiz...")\n',
+}
+_ENTRY = """\
 #!{python}
-print("Content-Type: text/html")
-print()
-from webquiz.gateways import cgi_main
+{prints}from webquiz.gateways import cgi_main
 
 raise SystemExit(cgi_main())
 """
@@ -101,21 +106,17 @@ def faulty_config(venv: Path, root: Path) -> str:
                f'ScriptAlias /dbl "{program}/dbl"')
     scripts = root / "cgi"
     scripts.mkdir()
-    stray = scripts / "stray.cgi"
-    stray.write_text(STRAY_CGI.format(python=venv / "bin" / "python"))
-    stray.chmod(0o755)
+    stray_confs = []
+    for name, prints in STRAY_CGI.items():
+        script = scripts / f"{name}.cgi"
+        script.write_text(_ENTRY.format(python=venv / "bin" / "python", prints=prints))
+        script.chmod(0o755)
+        stray_confs.append(f'ScriptAlias /{name} "{script}"\n'
+                           f"<Location /{name}>\n    CGIPassAuth On\n</Location>\n")
     open_up(scripts)
-    stray_conf = f"""\
-ScriptAlias /stray "{stray}"
-<Location /stray>
-    CGIPassAuth On
-</Location>
-<Directory "{scripts}">
-    Require all granted
-</Directory>
-"""
+    stray_confs.append(f'<Directory "{scripts}">\n    Require all granted\n</Directory>\n')
     return "\n".join(["ScriptSock cgid.sock", "WSGISocketPrefix run/wsgi", noauth, small,
-                      slash, cgi_noauth, dbl, stray_conf])
+                      slash, cgi_noauth, dbl, *stray_confs])
 
 
 def start_faulty(venv: Path, root: Path) -> Server:
@@ -129,8 +130,8 @@ def start_faulty(venv: Path, root: Path) -> Server:
 def start_without_socket_folder(venv: Path, root: Path) -> Server:
     """Apache + mod_wsgi by the snippet, its daemon sockets in a folder that does not exist.
 
-    Apache starts and listens, but no page ever answers 200, so this waits for the port
-    and for a first answer (a 503) instead of start_apache's 200.
+    Apache starts and listens, but no page ever answers 200 (start_apache's sign of
+    life), so this waits for the port only.
     """
     missing = root / "no-such-folder"
     body = (apache_config(venv, "wsgi", "--mount", "/py")

@@ -12,7 +12,7 @@ compares the answers:
    body must match. A page whose body the application itself changes (asked again by
    another process a second later, or with only the server's own facts changed: the
    client's address, the server software, the gateway's name) shows the clock, the
-   process or the server, and is compared by its shape (``shape()``).
+   process or the server, and is compared by its shape (webquiz/doctor_compare.py).
 2. **Traps**, through the probe at ``/_webquiz/probe`` (webquiz/probe.py): the mount
    (SCRIPT_NAME), PATH_INFO with non-ASCII and encoded characters, the Authorization
    header, the largest body accepted, chunked bodies, stray output before a CGI
@@ -25,49 +25,35 @@ compares the answers:
 from __future__ import annotations
 
 import base64
-import contextlib
-import difflib
-import html.parser
-import http.client
-import io
 import json
 import os
 import re
-import select
-import socket
-import ssl
-import subprocess
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
-
-from werkzeug.test import Client
 
 from . import __version__
-from .app import PROBE, SECURITY_HEADERS, WebQuiz, make_app
+from .app import PROBE, SECURITY_HEADERS, make_app
+from .doctor_compare import body_differences, header_differences, junk_before, shape
+from .doctor_requests import (
+    CHUNKS,
+    OTHER_SERVER,
+    Answer,
+    DoctorError,
+    Live,
+    Target,
+    app_root,
+    elsewhere,
+    local,
+)
 from .html import STYLESHEET
 
 #: Verdicts. Only FAIL makes the exit status non-zero.
 OK, FAIL, WARN, INFO, SKIP = "ok", "FAIL", "warn", "info", "skip"
 
-#: Response headers not compared: set by the server or the connection, or telling the time.
-IGNORED_HEADERS = frozenset({
-    "date", "server", "connection", "keep-alive", "transfer-encoding", "te", "trailer",
-    "upgrade", "proxy-connection", "proxy-authenticate", "content-length", "age", "via",
-    "alt-svc",
-})
-#: What every request of the doctor carries, to the server and in process alike.
-REQUEST_HEADERS = {
-    "User-Agent": f"webquiz-doctor/{__version__}",
-    "Accept": "*/*",
-    # No compression: the bodies are compared byte for byte.
-    "Accept-Encoding": "identity",
-}
 #: The probe's path tail and query: non-ASCII, an encoded space, a plus, an encoded %.
 PROBE_TAIL = "/%C3%A9t%C3%A9/a%20b/a+b%25"
 PROBE_TAIL_BYTES = "/été/a b/a+b%".encode()
@@ -80,419 +66,11 @@ DEFAULT_MAX_BODY = 16 * 1024 * 1024
 BODY_STEPS = (64 * 1024, 1024 * 1024, 4 * 1024 * 1024)
 #: How many extra requests narrow down where a server's body limit lies.
 BISECT_STEPS = 6
-#: The chunked body sent: three chunks.
-CHUNKS = (b"a" * 1000, b"b" * 30000, b"c" * 34536)
 #: Probe requests sent at once to see how many processes and threads answer.
 PARALLEL = 4
 SAMPLES = 8
 #: Pages whose differences the table prints in full (--json has them all).
 PAGES_SHOWN = 3
-_BLOCK = b"x" * (256 * 1024)
-_SECURITY = {key.lower(): value for key, value in SECURITY_HEADERS}
-#: An HTTP date (RFC 9110 IMF-fixdate), as in Set-Cookie's Expires.
-_HTTP_DATE = re.compile(r"[A-Z][a-z]{2}, \d\d[ -][A-Z][a-z]{2}[ -]\d{4} \d\d:\d\d:\d\d GMT")
-#: A line that reads as an HTTP header: what a stray print or a doubled header looks like.
-_HEADER_LINE = re.compile(rb"[A-Za-z][A-Za-z0-9-]*:[ \t]?[^\r\n]*\r?\n")
-
-
-class DoctorError(Exception):
-    """A URL or folder the doctor cannot work with; the message says why."""
-
-
-# -- where the deployment is ------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Target:
-    """The URL of a webquiz mount, taken apart."""
-
-    url: str
-    scheme: str
-    host: str
-    port: int
-    netloc: str
-    mount: str  # "" for the root of the site, else "/py" (as the client writes it)
-
-    @classmethod
-    def parse(cls, url: str) -> Target:
-        """Check *url* (http or https, a host, a path, no query) and take it apart."""
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise DoctorError(f"{url!r}: give an http:// or https:// URL with a host")
-        if parts.query or parts.fragment:
-            raise DoctorError(f"{url!r}: give the mount's URL, without a query or fragment")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError as exc:
-            raise DoctorError(f"{url!r}: {exc}") from None
-        return cls(url, parts.scheme, parts.hostname, port, parts.netloc,
-                   parts.path.rstrip("/"))
-
-    @property
-    def base_url(self) -> str:
-        """The URL werkzeug's test client mounts the app at: the same host, port, path."""
-        return f"{self.scheme}://{self.netloc}{self.mount}/"
-
-    def target(self, path: str) -> str:
-        """The request target for *path* under the mount."""
-        return self.mount + path
-
-
-@dataclass
-class Answer:
-    """A response: from the server (``error`` when there was none) or from the app."""
-
-    status: int | None
-    headers: list[tuple[str, str]] = field(default_factory=list)
-    body: bytes = b""
-    error: str | None = None
-
-    def header(self, name: str) -> str | None:
-        """The first value of header *name*, or None."""
-        lower = name.lower()
-        return next((value for key, value in self.headers if key.lower() == lower), None)
-
-    @property
-    def from_webquiz(self) -> bool:
-        """True when webquiz wrote this response (its security headers or its frame)."""
-        csp = _SECURITY["content-security-policy"]
-        return self.header("Content-Security-Policy") == csp or app_root(self.body) is not None
-
-    def json(self) -> dict[str, Any] | None:
-        """The body as a JSON object (after any junk before it), or None."""
-        start = self.body.find(b"{")
-        if start < 0:
-            return None
-        try:
-            value = json.loads(self.body[start:])
-        except ValueError:
-            return None
-        return value if isinstance(value, dict) else None
-
-    def describe(self) -> str:
-        """``200 OK``-like text, or the error."""
-        if self.status is None:
-            return self.error or "no answer"
-        return f"{self.status} {http.client.responses.get(self.status, '')}".rstrip()
-
-
-_STYLESHEET_LINK = re.compile(rb'<link rel="stylesheet" href="([^"]*)' + re.escape(
-    STYLESHEET.encode()) + rb'\?')
-
-
-def app_root(body: bytes) -> str | None:
-    """Where a page of webquiz says it is mounted: the path before its stylesheet link."""
-    found = _STYLESHEET_LINK.search(body)
-    return found[1].decode("utf-8", "replace") if found else None
-
-
-class Live:
-    """Requests to the server under test, each on a new connection, bounded in time."""
-
-    def __init__(self, target: Target, timeout: float) -> None:
-        self.target = target
-        self.timeout = timeout
-
-    def _connection(self) -> http.client.HTTPConnection:
-        if self.target.scheme == "https":
-            return http.client.HTTPSConnection(self.target.host, self.target.port,
-                                               timeout=self.timeout)
-        return http.client.HTTPConnection(self.target.host, self.target.port,
-                                          timeout=self.timeout)
-
-    def get(self, path: str, headers: dict[str, str] | None = None) -> Answer:
-        """GET *path* under the mount."""
-        conn = self._connection()
-        try:
-            conn.request("GET", self.target.target(path),
-                         headers={**REQUEST_HEADERS, **(headers or {})})
-            response = conn.getresponse()
-            return Answer(response.status, response.getheaders(), response.read())
-        except (OSError, http.client.HTTPException) as exc:
-            return Answer(None, error=_network_error(exc))
-        finally:
-            conn.close()
-
-    def post(self, path: str, size: int, *, chunked: bool = False) -> Answer:
-        """POST a body of *size* bytes (or CHUNKS, chunked), sent as the server takes it.
-
-        ``Expect: 100-continue`` lets a server refuse a body by its length before it is
-        sent; one that answers while the body is still going out stops the sending.
-        """
-        try:
-            sock = socket.create_connection((self.target.host, self.target.port),
-                                            timeout=self.timeout)
-        except OSError as exc:
-            return Answer(None, error=_network_error(exc))
-        try:
-            if self.target.scheme == "https":
-                context = ssl.create_default_context()
-                sock = context.wrap_socket(sock, server_hostname=self.target.host)
-            return self._post(sock, path, size, chunked)
-        except (OSError, http.client.HTTPException) as exc:
-            return Answer(None, error=_network_error(exc))
-        finally:
-            sock.close()
-
-    def _post(self, sock: socket.socket, path: str, size: int, chunked: bool) -> Answer:
-        plain = not isinstance(sock, ssl.SSLSocket)
-        lines = [f"POST {self.target.target(path)} HTTP/1.1", f"Host: {self.target.netloc}",
-                 *(f"{key}: {value}" for key, value in REQUEST_HEADERS.items()),
-                 "Content-Type: application/octet-stream", "Connection: close"]
-        lines.append("Transfer-Encoding: chunked" if chunked else f"Content-Length: {size}")
-        if plain:
-            lines.append("Expect: 100-continue")
-        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode("latin-1"))
-        answered = plain and _readable(sock, 1.0) and not _skip_continue(sock)
-        if not answered:
-            try:
-                for piece in _body(size, chunked):
-                    if _readable(sock, 0):
-                        if not plain or not _skip_continue(sock):
-                            break  # the server answered before taking the whole body
-                    sock.sendall(piece)
-            except OSError:
-                pass  # it closed while the body went out: its answer may be there still
-        response = http.client.HTTPResponse(sock, method="POST")
-        response.begin()
-        return Answer(response.status, response.getheaders(), response.read())
-
-
-def _readable(sock: socket.socket, timeout: float) -> bool:
-    """True when the server sent something (or closed) within *timeout* seconds."""
-    if isinstance(sock, ssl.SSLSocket) and sock.pending():
-        return True
-    return bool(select.select([sock], [], [], timeout)[0])
-
-
-def _skip_continue(sock: socket.socket) -> bool:
-    """Read a ``100 Continue`` interim response if that is what came; False otherwise."""
-    if isinstance(sock, ssl.SSLSocket):
-        return False
-    first = sock.recv(12, socket.MSG_PEEK)
-    if not re.match(rb"HTTP/1\.[01] 100", first):
-        return False
-    head = b""
-    while not head.endswith(b"\r\n\r\n"):
-        byte = sock.recv(1)
-        if not byte:
-            return False
-        head += byte
-    return True
-
-
-def _body(size: int, chunked: bool) -> Iterable[bytes]:
-    """The pieces of a request body: *size* bytes, or CHUNKS in chunked framing."""
-    if chunked:
-        for chunk in CHUNKS:
-            yield f"{len(chunk):x}\r\n".encode() + chunk + b"\r\n"
-        yield b"0\r\n\r\n"
-        return
-    left = size
-    while left > 0:
-        piece = _BLOCK[:min(left, len(_BLOCK))]
-        left -= len(piece)
-        yield piece
-
-
-def _network_error(exc: BaseException) -> str:
-    """What went wrong on the wire, in a few words."""
-    if isinstance(exc, http.client.BadStatusLine):
-        return f"not an HTTP response: {exc.args[0][:60]!r}" if exc.args else "not HTTP"
-    if isinstance(exc, TimeoutError | socket.timeout):
-        return "no answer in time"
-    if isinstance(exc, ConnectionRefusedError):
-        return "connection refused"
-    if isinstance(exc, http.client.RemoteDisconnected | ConnectionResetError | BrokenPipeError):
-        return "the server closed the connection without an answer"
-    return f"{type(exc).__name__}: {exc}"
-
-
-# -- the application in process -----------------------------------------------------------
-
-
-#: What varies between two servers but not in a page's meaning: when the app answers
-#: differently with these, the page shows the server, and is compared by shape.
-OTHER_SERVER = {
-    "REMOTE_ADDR": "192.0.2.1",
-    "REMOTE_PORT": "1",
-    "SERVER_SOFTWARE": "another-server/1.0",
-    "GATEWAY_INTERFACE": "CGI/1.1",
-    "webquiz.gateway": "another gateway",
-}
-
-
-def local(app: WebQuiz, target: Target, paths: Sequence[str],
-          overrides: dict[str, str] | None = None) -> list[Answer]:
-    """GET each of *paths* from *app* in this process, as the server would get them.
-
-    A handler's ``print()`` and the app's log go nowhere: the doctor's own output stays clean.
-    """
-    client = Client(app, use_cookies=False)
-    answers = []
-    for path in paths:
-        with contextlib.redirect_stdout(io.StringIO()):
-            response = client.open(path, base_url=target.base_url, method="GET",
-                                   headers=REQUEST_HEADERS, errors_stream=io.StringIO(),
-                                   environ_overrides=overrides or {}, buffered=True)
-        answers.append(Answer(response.status_code, list(response.headers.items()),
-                              response.get_data()))
-        response.close()
-    return answers
-
-
-def replay_main() -> None:
-    """Answer the doctor's requests in a process of its own (see ``elsewhere``).
-
-    Reads ``{"handlers", "gateway", "url", "paths"}`` as JSON on stdin; writes each
-    answer's status and body, as JSON, to the stdout it started with.
-    """
-    out = sys.stdout
-    sys.stdout = sys.stderr  # a handler's print() must not reach the answer
-    job = json.load(sys.stdin)
-    app = make_app(job["handlers"], gateway=job["gateway"])
-    answers = local(app, Target.parse(job["url"]), job["paths"])
-    json.dump([[a.status, base64.b64encode(a.body).decode()] for a in answers], out)
-    out.flush()
-
-
-def elsewhere(handlers: Path, gateway: str | None, target: Target, paths: Sequence[str],
-              timeout: float) -> list[Answer] | None:
-    """The same requests answered by another process, started now: its clock, its PID."""
-    package_root = str(Path(__file__).resolve().parents[1])
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
-    job = {"handlers": str(handlers), "gateway": gateway, "url": target.url,
-           "paths": list(paths)}
-    try:
-        run = subprocess.run([sys.executable, "-c",
-                              "from webquiz.doctor import replay_main; replay_main()"],
-                             input=json.dumps(job), capture_output=True, text=True, env=env,
-                             timeout=timeout + 60, check=False)
-        return [Answer(status, body=base64.b64decode(body))
-                for status, body in json.loads(run.stdout)]
-    except (OSError, ValueError, subprocess.TimeoutExpired):
-        return None
-
-
-# -- comparing pages ----------------------------------------------------------------------
-
-
-def comparable_headers(answer: Answer) -> list[tuple[str, str]]:
-    """The headers that must match: lower-cased names, dates masked, server's own dropped."""
-    return sorted((key.lower(), _HTTP_DATE.sub("<date>", value)) for key, value in answer.headers
-                  if key.lower() not in IGNORED_HEADERS)
-
-
-def header_differences(live: Answer, expected: Answer) -> tuple[list[str], list[str]]:
-    """(headers missing or changed on the server, headers only the server added)."""
-    got = comparable_headers(live)
-    want = comparable_headers(expected)
-    missing = [f"{k}: {v}" for k, v in want if (k, v) not in got]
-    added = [f"{k}: {v}" for k, v in got if (k, v) not in want]
-    return missing, added
-
-
-class _Shape(html.parser.HTMLParser):
-    """Build the element tree of a page: names, attribute names, link targets."""
-
-    VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link",
-                      "meta", "source", "track", "wbr"})
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.root: list[Any] = ["#document", []]
-        self.stack: list[list[Any]] = [self.root]
-        self.title = ""
-        self.main_depth = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if self.main_depth:
-            if tag not in self.VOID:
-                self.main_depth += 1
-            return
-        names = []
-        for name, value in sorted(attrs):
-            if name in ("href", "src", "action"):
-                names.append(f"{name}={re.sub(r'[0-9]+', '0', value or '')}")
-            else:
-                names.append(name)
-        node: list[Any] = [f"{tag}[{' '.join(names)}]", []]
-        self.stack[-1][1].append(node)
-        if tag == "main":
-            self.main_depth = 1
-        elif tag not in self.VOID:
-            self.stack.append(node)
-
-    def handle_endtag(self, tag: str) -> None:
-        if self.main_depth:
-            self.main_depth -= 1
-            if self.main_depth:
-                return
-            return
-        if len(self.stack) > 1 and self.stack[-1][0].startswith(tag + "["):
-            self.stack.pop()
-
-    def handle_data(self, data: str) -> None:
-        if not self.main_depth and self.stack[-1][0].startswith("title["):
-            self.title += data
-
-
-def _collapse(node: list[Any]) -> tuple[Any, ...]:
-    """A node with its children's repeats dropped (rows of a list or a table count once)."""
-    children: list[tuple[Any, ...]] = []
-    for child in node[1]:
-        shape = _collapse(child)
-        if shape not in children:
-            children.append(shape)
-    return (node[0], tuple(children))
-
-
-def shape(answer: Answer) -> Any:
-    """What must match on a page that shows the clock, the process or the server.
-
-    HTML: the element tree (names, attribute names, and link targets with digits
-    masked), each element's repeated children counted once, the title's text, and
-    nothing inside ``<main>``, where such a page keeps what changes. JSON: the keys and
-    the types of the values. Anything else: the media type only.
-    """
-    ctype = (answer.header("Content-Type") or "").split(";")[0].strip().lower()
-    if ctype == "text/html":
-        parser = _Shape()
-        parser.feed(answer.body.decode("utf-8", "replace"))
-        parser.close()
-        return {"title": parser.title.strip(), "tree": _collapse(parser.root)}
-    if ctype.endswith("json"):
-        value = answer.json()
-        return sorted((k, type(v).__name__) for k, v in value.items()) if value else None
-    return ctype
-
-
-def body_differences(live: bytes, expected: bytes, limit: int = 12) -> list[str]:
-    """The first lines that differ between two bodies, as a unified diff."""
-    diff = difflib.unified_diff(
-        expected.decode("utf-8", "replace").splitlines(),
-        live.decode("utf-8", "replace").splitlines(),
-        "in process", "server", lineterm="", n=0)
-    lines = [line for line in diff if not line.startswith("@@")]
-    return lines[:limit] + (["..."] if len(lines) > limit else [])
-
-
-def junk_before(body: bytes) -> bytes | None:
-    """The header lines a body starts with, if it does: a CGI response printed twice.
-
-    When something prints before webquiz (an old script's ``Content-Type:`` line and a
-    blank line), the server takes that for the response's headers, and webquiz's own
-    ``Status:`` and ``Content-Type:`` lines arrive as the start of the body.
-    """
-    position, lines = 0, []
-    while match := _HEADER_LINE.match(body, position):
-        lines.append(match[0].split(b":")[0].lower())
-        position = match.end()
-    blank = body[position:position + 2] == b"\r\n" or body[position:position + 1] == b"\n"
-    if blank and (b"status" in lines or b"content-type" in lines):
-        return body[:position]
-    return None
 
 
 # -- the report ---------------------------------------------------------------------------
@@ -569,6 +147,7 @@ class Doctor:
         self.seen: list[tuple[str, Answer]] = []
 
     def add(self, check: Check) -> Check:
+        """Record one row of the table."""
         self.checks.append(check)
         return check
 
@@ -597,9 +176,14 @@ class Doctor:
         """The server answers at the URL, and webquiz (not the server) writes the answer."""
         expected = "webquiz answers"
         if index.status is None:
-            self.add(Check("reachable", expected, index.describe(), FAIL,
-                           f"nothing answers at {self.target.url}: start the server, or "
-                           "check the URL's host, port and scheme"))
+            if (index.error or "").startswith("not an HTTP response"):
+                fix = ("what answers is not an HTTP server, or a CGI program that writes "
+                       "its own status line (an nph- script printing before webquiz): "
+                       "check the URL's port and scheme (http or https)")
+            else:
+                fix = (f"nothing answers at {self.target.url}: start the server, or check "
+                       "the URL's host, port and scheme")
+            self.add(Check("reachable", expected, index.describe(), FAIL, fix))
             return False
         if index.from_webquiz:
             self.add(Check("reachable", expected, f"{index.describe()} from webquiz", OK))
@@ -620,11 +204,12 @@ class Doctor:
         elif index.status == 500:
             fix = (
                 "the program failed before webquiz answered: read Apache's error log. "
-                "\"End of script output before headers\": the #! line names a Python without "
-                "webquiz, or Apache's user cannot read the venv; \"malformed header from "
-                "script\": something printed before webquiz's headers (a print() in the "
-                "entry script); \"Target WSGI script cannot be loaded\": the WSGIScriptAlias "
-                "path or python-home is wrong."
+                "\"malformed header from script\": something printed to stdout before "
+                "webquiz's headers (a print() in the CGI entry script, or in code it runs "
+                "before cgi_main()): remove it, webquiz writes the headers itself; \"End of "
+                "script output before headers\": the #! line names a Python without "
+                "webquiz, or Apache's user cannot read the venv; \"Target WSGI script cannot "
+                "be loaded\": the WSGIScriptAlias path or python-home is wrong."
             )
         else:
             fix = (
@@ -826,6 +411,13 @@ class Doctor:
 
     def who_answers(self, probe: dict[str, Any]) -> None:
         """Which gateway, Python and how many processes and threads serve (for the record)."""
+        theirs = str(probe.get("webquiz"))
+        if theirs == __version__:
+            self.add(Check("version", f"webquiz {__version__}", f"webquiz {theirs}", OK))
+        else:
+            self.add(Check("version", f"webquiz {__version__}", f"webquiz {theirs}", WARN,
+                           "install the same webquiz on both sides: pages may differ "
+                           "because their code does"))
         python = probe.get("python") or {}
         gateway, kind = str(probe.get("gateway")), self.deployment.kind
         self.add(Check("gateway", "-", gateway if kind in gateway else f"{gateway} ({kind})",
