@@ -591,7 +591,7 @@ def _cell(text: str, width: int) -> str:
 def as_table(doctor: Doctor) -> str:
     """The result for people: the table, then the differences, then each fix."""
     checks = doctor.checks
-    widths = (18, 34, 44)
+    widths = (min(28, max(len(c.check) for c in checks) if checks else 5), 30, 40)
     rows = [("CHECK", "EXPECTED", "GOT", "VERDICT")] + [
         (c.check, c.expected, c.got, c.verdict) for c in checks]
     lines = [f"webquiz doctor {doctor.target.url}  (handlers: {doctor.app.folder})", ""]
