@@ -25,6 +25,7 @@ compares the answers:
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 import re
@@ -135,7 +136,8 @@ class Doctor:
                  max_body: int = DEFAULT_MAX_BODY, timeout: float = 30) -> None:
         self.target = Target.parse(url)
         try:
-            self.app = make_app(handlers)
+            with contextlib.redirect_stdout(sys.stderr):  # a module's print() at import
+                self.app = make_app(handlers)
         except NotADirectoryError as exc:
             raise DoctorError(str(exc)) from None
         self.live = Live(self.target, timeout)
