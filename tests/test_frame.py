@@ -157,7 +157,7 @@ def test_the_source_of_each_handler_and_its_helper(client, name):
     check_page(html)
     assert f"<h1>Source of {name}.py</h1>" in html
     source = (HANDLERS / f"{name}.py").read_text()
-    shown = re.search(r"<pre><code>(.*)</code></pre>", html, re.S).group(1)
+    shown = re.search(r"<pre tabindex=\"0\"><code>(.*)</code></pre>", html, re.S).group(1)
     assert shown == str(escape(source))
     assert "&lt;" in shown or "<" not in source  # escaped, not markup
 

@@ -81,23 +81,23 @@ def test_a_page_is_the_same_bytes_as_in_process(gateway, reference, path):
 
 # -- what reaches the handler -----------------------------------------------------------
 
-ODD_PATH = "/echo/%C3%A9t%C3%A9/%FF%20x/a+b"
-ODD_QUERY = "q=%C3%A9&r=%FF&s=a+b&t=%26%3D&q=2"
+ODD_PATH = "/echo/%C3%A9t%C3%A9/%E2%82%AC%20x/a+b"
+ODD_QUERY = "q=%C3%A9&r=%E2%82%AC&s=a+b&t=%26%3D&q=2"
 
 
 def test_path_info_and_query_bytes_arrive_intact(gateway, reference):
     reply = fetch(gateway, f"{ODD_PATH}?{ODD_QUERY}")
     assert reply.status == 200, gateway.log_text()
     echo = json.loads(reply.body)
-    assert bytes.fromhex(echo["path_info_bytes"]) == b"/\xc3\xa9t\xc3\xa9/\xff x/a+b"
+    assert bytes.fromhex(echo["path_info_bytes"]) == "/\u00e9t\u00e9/\u20ac x/a+b".encode()
     assert bytes.fromhex(echo["query_bytes"]) == ODD_QUERY.encode()
-    assert echo["path_info"] == "/\u00e9t\u00e9/\ufffd x/a+b"
-    assert echo["form"] == {"q": ["\u00e9", "2"], "r": ["%FF"], "s": ["a b"], "t": ["&="]}
+    assert echo["path_info"] == "/\u00e9t\u00e9/\u20ac x/a+b"
+    assert echo["form"] == {"q": ["\u00e9", "2"], "r": ["\u20ac"], "s": ["a b"], "t": ["&="]}
     assert echo["script_name"] == f"{gateway.mount}/echo"
     assert echo["link_self"] == f"{gateway.mount}/echo/a%20b/%C3%A9?q=%C3%BC%26x"
     assert echo["link_app"] == f"{gateway.mount}/echo/x"
-    # The same as in process, but for the gateway's name and the raw bytes of the path,
-    # which werkzeug's test client decodes as UTF-8 (so \xff became U+FFFD there).
+    # The same as in process, but for the gateway's name and the raw bytes of the path
+    # (werkzeug's test client hands over the path as text).
     expected = json.loads(reference.get(f"{ODD_PATH}?{ODD_QUERY}",
                                         base_url=f"http://127.0.0.1{gateway.mount}/").data)
     ignored = {"gateway": "", "path_info_bytes": ""}

@@ -103,6 +103,8 @@ EXTERNAL_ENTITY = (
     b"<methodCall><methodName>hex</methodName><params><param><value><string>&x;</string>"
     b"</value></param></params></methodCall>")
 SCRIPT_Q = b"%3Cscript%3Ealert(1)%3C%2Fscript%3E"
+#: The 400 for bytes that are not UTF-8, % the place (as it shows in the page).
+NOT_UTF8 = b"The %s holds bytes that are not UTF-8 text."
 GOOD = os.urandom(3000)
 
 #: Apache removes dot segments and merges slashes before it maps a URL (RFC 3986 5.2.4):
@@ -151,6 +153,10 @@ CASES = [
     get("assets-source-nul", b"/_webquiz/source/pathinfo.py%00", 404,
         servers={"apache": 404}, why=APACHE_404),
     get("assets-other", b"/_webquiz/%3Cscript%3E", 404, markers=(b"<script",)),
+    get("assets-encoded-slash-prefix", b"/_webquiz%2fsource/cookie.py", 404,
+        servers={"apache": 404}, why=APACHE_404),
+    get("assets-encoded-slash-stylesheet", b"/_webquiz%2Fwebquiz.css", 404,
+        servers={"apache": 404}, why=APACHE_404),
     get("path-dot-dot", b"/simple/../environ", 404, servers={"apache": 200}, why=NORMALIZED),
     get("path-dot", b"/./simple", 404, servers={"apache": 200}, why=NORMALIZED),
     get("path-dot-dot-encoded", b"/simple/%2E%2E/environ", 404,
@@ -163,8 +169,9 @@ CASES = [
     get("path-nul", b"/test/%00", 404, servers={"apache": 404}, why=APACHE_404),
     get("path-encoded-slash", b"/test/a%2fb", 404),
     get("path-controls", b"/test/%01%1B%7F", 200),
-    get("path-not-utf8", b"/test/%FF%FE", 200, contains=("\ufffd".encode(),)),
-    get("path-raw-8bit", b"/test/\xc3\xa9\xff", 200),
+    get("path-not-utf8", b"/test/%FF%FE", 400, contains=(NOT_UTF8 % b"URL path",)),
+    get("path-raw-8bit", b"/test/\xc3\xa9\xff", 400, contains=(NOT_UTF8 % b"URL path",)),
+    get("path-utf8", b"/test/\xc3\xa9%C3%A9", 200, contains=("/test/\xe9\xe9".encode(),)),
     get("path-raw-control", b"/test/\x01", 200, servers={"apache": 400}, why=STRICT),
     get("path-bad-escape", b"/test/%zz%", 200, servers={"apache": 400},
         why="Apache refuses a % not followed by two hex digits with its own 400"),
@@ -239,7 +246,19 @@ CASES = [
     get("escape-entity", b"/escape?data=%26lt%3Bscript%26gt%3B", 200,
         contains=(b"&amp;lt;script&amp;gt;",)),
     get("escape-nul", b"/escape?data=%00", 200),
-    get("escape-not-utf8", b"/escape?data=%FF%FE", 200),
+    get("escape-not-utf8", b"/escape?data=%FF%FE", 400, contains=(NOT_UTF8 % b"query string",)),
+    # -- bytes that are not UTF-8, raw or %-encoded: a 400 before any page sees them -----
+    *(get(f"raw-ff-{page}", b"/%s?%s=\xff" % (page.encode(), field), 400,
+          contains=(NOT_UTF8 % b"query string",))
+      for page, field in (("get", b"month"), ("list", b"data"), ("escape", b"data"),
+                          ("cookie", b"action"), ("logsink", b"format"))),
+    get("raw-ff-query-name", b"/escape?\xff=1", 400),
+    get("raw-c3-cut-short", b"/escape?data=caf\xc3", 400),
+    get("raw-utf8-query", b"/escape?data=caf\xc3\xa9", 200, contains=("café".encode(),)),
+    post("form-raw-ff", b"/post", b"month=\xff", 400, contains=(NOT_UTF8 % b"form",)),
+    post("form-encoded-ff", b"/post", b"month=%FF", 400, contains=(NOT_UTF8 % b"form",)),
+    Case("cookie-raw-ff", "GET", b"/cookie", 400, headers=(b"Cookie: testcookie=\xff",),
+         contains=(NOT_UTF8 % b"Cookie header",)),
     get("list-markup", b"/list?data=%3Cb%3Ex%3C%2Fb%3E&data=%22%3E" + SCRIPT_Q, 200,
         markers=(b"<b>x", b'"><script')),
     Case("environ-headers", "GET", b"/environ/%3Cscript%3E?q=" + SCRIPT_Q, 200,
@@ -271,7 +290,9 @@ CASES = [
     Case("cookie-header-bad-names", "GET", b"/cookie", 200,
          headers=(b"Cookie: <script>=1; a b=2; =x; ;; \"q\"=<svg>",), markers=(b"<script",
                                                                              b"<svg")),
-    Case("cookie-header-not-utf8", "GET", b"/cookie", 200, headers=(b"Cookie: a=\xff\xfe",)),
+    Case("cookie-header-not-utf8", "GET", b"/cookie", 400, headers=(b"Cookie: a=\xff\xfe",)),
+    Case("cookie-header-utf8", "GET", b"/cookie", 200, headers=("Cookie: a=café".encode(),),
+         contains=("café".encode(),)),
     get("reflect-cookie-name-space", b"/reflect/cookie?name=a%20b&value=1", 400),
     get("reflect-cookie-name-crlf", b"/reflect/cookie?name=a%0D%0AX-Injected:%201&value=1",
         400),
@@ -291,6 +312,28 @@ CASES = [
     get("reflect-header-latin1", b"/reflect/header?v=caf%C3%A9", 200),
     get("reflect-header-name", b"/reflect/name?v=X-Injected:%201", 400),
     get("reflect-response-nul", b"/reflect/response?v=a%00b", 400),
+    get("reflect-header-c1", b"/reflect/header?v=a%C2%85b", 400),
+    get("reflect-header-c1-9f", b"/reflect/header?v=a%C2%9Fb", 400),
+    # -- the content type a page takes from the client (it once split the response) -------
+    get("reflect-ctype-crlf", b"/reflect/ctype?v=text/html%0D%0ASet-Cookie:%20evil=1%0D%0A"
+        b"%0D%0A" + SCRIPT_Q, 400, markers=(SCRIPT,)),
+    get("reflect-ctype-lf", b"/reflect/ctype?v=text/plain%0AX-Injected:%201", 400),
+    get("reflect-ctype-c1", b"/reflect/ctype?v=text/plain%C2%85X-Injected:%201", 400),
+    get("reflect-ctype-nul", b"/reflect/ctype?v=text/plain%00", 400),
+    get("reflect-ctype-fine", b"/reflect/ctype?v=text/csv", 200),
+    get("reflect-flush-crlf", b"/reflect/flush?v=a%0D%0ASet-Cookie:%20evil=1", 400),
+    get("reflect-flush-fine", b"/reflect/flush?v=fine", 200, contains=(b"ok",)),
+    # -- redirects to where the client says: req.redirect's rule ---------------------------
+    get("redirect-local", b"/reflect/redirect?v=/get%3Fmonth%3D3", 302),
+    get("redirect-same-host", b"/reflect/redirect?v=http://127.0.0.1/simple", 302),
+    get("redirect-javascript", b"/reflect/redirect?v=javascript:alert(1)", 400),
+    get("redirect-javascript-spaced", b"/reflect/redirect?v=%20JavaScript:alert(1)", 400),
+    get("redirect-data", b"/reflect/redirect?v=data:text/html,%3Cscript%3E", 400),
+    get("redirect-scheme-relative", b"/reflect/redirect?v=//evil.example/", 400),
+    get("redirect-backslash", b"/reflect/redirect?v=/%5Cevil.example/", 400),
+    get("redirect-other-host", b"/reflect/redirect?v=https://evil.example/", 400),
+    get("redirect-crlf", b"/reflect/redirect?v=/a%0D%0ASet-Cookie:%20evil=1", 400),
+    get("redirect-tab-scheme", b"/reflect/redirect?v=java%09script:alert(1)", 400),
     Case("header-obs-fold", "GET", b"/environ", 200,
          headers=(b"X-Fold: a\r\n Set-Cookie: evil=1",)),
     Case("header-10000", "GET", b"/environ", 200, headers=(b"X-Long: " + b"a" * 10000,),

@@ -50,7 +50,7 @@ def client(make_handlers):
 @pytest.mark.parametrize("how", ["set", "add"])
 @pytest.mark.parametrize(
     "value", ["a\r\nSet-Cookie: evil=1", "a\nX-Injected: 1", "a\rb", "a\x00b", "%0d%0a",
-              "a\x01b", "a\x1b[31m", "a\x7f", "\u20ac", "\u2028"]
+              "a\x01b", "a\x1b[31m", "a\x7f", "\u20ac", "\u2028", "a\x85b", "a\x80", "a\x9f"]
 )
 def test_header_values_with_cr_lf_nul_are_400(client, how, value):
     response = client.get(f"/header/{how}", query_string={"v": value})

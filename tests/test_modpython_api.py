@@ -7,12 +7,12 @@ import io
 import socket
 
 import pytest
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import NotFound
 from werkzeug.test import EnvironBuilder
 
-from webquiz import HandlerRequest, make_app
+from webquiz import HandlerExit, HandlerRequest, make_app
 from webquiz.mod_python import apache, util
-from webquiz.request import MOD_PYTHON_UNSUPPORTED
+from webquiz.mod_python.request import MOD_PYTHON_UNSUPPORTED, ModPythonRequest
 
 
 @pytest.fixture
@@ -24,7 +24,7 @@ def make_req():
     made: list[HandlerRequest] = []
 
     def make(*args, **kwargs) -> HandlerRequest:
-        made.append(HandlerRequest(EnvironBuilder(*args, **kwargs).get_environ(), app_root=""))
+        made.append(ModPythonRequest(EnvironBuilder(*args, **kwargs).get_environ()))
         return made[-1]
 
     yield make
@@ -260,12 +260,12 @@ def test_server_return_keeps_headers_out_on_the_error_page(returns):
     assert returns.get("/moved").headers["Location"] == "/elsewhere"
 
 
-def test_server_return_is_an_http_exception_with_mod_pythons_args():
-    assert issubclass(apache.SERVER_RETURN, HTTPException)
+def test_server_return_is_webquizs_handler_exit_with_mod_pythons_args():
+    assert issubclass(apache.SERVER_RETURN, HandlerExit)
     stop = apache.SERVER_RETURN(apache.HTTP_NOT_FOUND)
-    assert stop.code == 404 and stop.args == (404,) and stop.handler_result is None
-    assert apache.SERVER_RETURN(apache.OK).handler_result == apache.OK
-    assert apache.SERVER_RETURN((apache.OK, 302)).handler_result == 302
+    assert stop.args == (404,) and isinstance(stop.response, NotFound)
+    assert apache.SERVER_RETURN(apache.OK).result == apache.OK
+    assert apache.SERVER_RETURN((apache.OK, 302)).result == 302
     with pytest.raises(TypeError, match="SERVER_RETURN"):
         apache.SERVER_RETURN("404")
     with pytest.raises(ValueError, match="1234"):
@@ -365,11 +365,12 @@ def test_redirect_raises_server_return_as_in_mod_python(redirects):
 @pytest.mark.parametrize("to", [
     "javascript:alert(1)", "JavaScript:alert(1)", " javascript:alert(1)", "data:text/html,hi",
     "java\tscript:alert(1)", "/a\r\nSet-Cookie: evil=1", "ftp://example.org/", "http://[x",
+    "//evil.example/", "/\\evil.example", "///evil.example", "http:evil.example",
 ])
 def test_redirect_refuses_other_schemes_and_control_characters(redirects, to):
     response = redirects.get("/go", query_string={"to": to})
     assert response.status_code == 400 and "Location" not in response.headers
-    assert "relative or an http(s) URL" in response.get_data(as_text=True)
+    assert "A redirect may only go to a path of this site" in response.get_data(as_text=True)
 
 
 # -- the request's mod_python attributes ------------------------------------------------------
@@ -390,7 +391,7 @@ def test_request_attributes_the_book_uses(make_req):
 def test_unparsed_uri_without_request_uri_is_rebuilt_quoted():
     env = EnvironBuilder("/caf\u00e9/x y", query_string="a=%20").get_environ()
     env.pop("REQUEST_URI"), env.pop("RAW_URI")
-    assert HandlerRequest(env, app_root="").unparsed_uri == "/caf%C3%A9/x%20y?a=%20"
+    assert ModPythonRequest(env).unparsed_uri == "/caf%C3%A9/x%20y?a=%20"
 
 
 def test_read_then_form_both_work(make_req):
@@ -419,6 +420,8 @@ def test_allow_methods_in_mod_pythons_form_lists_the_allow_header(make_handlers,
             req.write("ok")
             return apache.OK
     """, reset="""
+        from webquiz.mod_python import apache
+
         def handler(req):
             req.allow_methods(["PUT"])
             req.allow_methods(("GET",), 1)
@@ -433,6 +436,8 @@ def test_allow_methods_in_mod_pythons_form_lists_the_allow_header(make_handlers,
 
 def test_filename_and_canonical_filename(make_handlers, make_client):
     folder = make_handlers(where="""
+        from webquiz.mod_python import apache
+
         def handler(req):
             req.write(req.filename + "|" + req.canonical_filename)
     """)
@@ -500,6 +505,8 @@ def test_unknown_request_attribute_is_a_plain_attribute_error(make_req):
 def test_unsupported_in_a_handler_is_a_500_with_the_reason_in_the_log(
         make_handlers, make_client, errors):
     folder = make_handlers(conn="""
+        from webquiz.mod_python import apache
+
         def handler(req):
             return req.connection.remote_ip
     """)

@@ -67,7 +67,7 @@ def test_a_month_that_is_not_a_choice_is_a_400_that_asks_again(client, answer):
     assert '<a href="/get?month=3">March</a>' in html and "Yes" not in html
 
 
-@pytest.mark.parametrize("answer", ["7", "-0", "1e0", "%D9%A1", "9" * 5000, "%FF"])
+@pytest.mark.parametrize("answer", ["7", "-0", "1e0", "%D9%A1", "9" * 5000])
 def test_a_weekday_that_is_not_a_choice_is_a_400_that_asks_again(client, answer):
     html = get(client, f"/get?month=3&day={answer}", status=400)
     check_page(html)

@@ -58,8 +58,8 @@ def test_nothing_selected(client):
 
 
 def test_repeats_and_values_not_offered_are_shown(client):
-    html, boxes = show(client, "?data=Red&data=Red&data=Cobol&data=%FF")
-    assert "<p>You selected: Red, Red, Cobol, %FF</p>" in html  # undecodable: as sent
+    html, boxes = show(client, "?data=Red&data=Red&data=Cobol")
+    assert "<p>You selected: Red, Red, Cobol</p>" in html
     assert ticked(boxes) == ["Red"]
 
 

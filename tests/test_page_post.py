@@ -97,7 +97,6 @@ def test_a_month_that_is_not_a_choice_is_a_400_that_asks_again(client, answer):
         ("month=3&day=7", "The weekday must be a whole number from 0 to 6"),
         ("month=3&day=%2B1", "The weekday must be a whole number from 0 to 6"),
         ("month=3&day=" + "1" * 5000, "The weekday must be a whole number from 0 to 6"),
-        ("month=3&day=%FF", "The weekday must be a whole number from 0 to 6"),
         ("month=3&day=", "The weekday is empty"),
         ("month=", "The month is empty"),
         ("month=3&month=4&day=1", "The month was sent more than once"),

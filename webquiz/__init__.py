@@ -22,8 +22,9 @@ from werkzeug.exceptions import (
 )
 
 from .app import WebQuiz, make_app
-from .html import page
-from .request import DECLINED, OK, Form, HandlerRequest
+from .html import Frame, page
+from .request import Form, HandlerRequest
+from .results import DECLINED, OK, HandlerExit
 
 __version__ = "0.1.0"
 
@@ -33,7 +34,9 @@ __all__ = [
     "BadRequest",
     "Forbidden",
     "Form",
+    "Frame",
     "HTTPException",
+    "HandlerExit",
     "HandlerRequest",
     "MethodNotAllowed",
     "NotFound",

@@ -19,8 +19,8 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from werkzeug.serving import WSGIRequestHandler, make_server, run_simple
 
-from .app import StartResponse
-from .gateways import CountingInput
+from .body import CountingInput, drain, unread
+from .finalize import StartResponse
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -36,15 +36,23 @@ class RequestHandler(WSGIRequestHandler):
     """
 
     def make_environ(self) -> dict[str, Any]:
-        """werkzeug's environ, with PATH_INFO holding the bytes the client sent.
+        """werkzeug's environ, with PATH_INFO and QUERY_STRING holding the bytes the
+        client sent.
 
-        werkzeug decodes the path as UTF-8 and replaces what is not; Apache (CGI and
-        mod_wsgi) passes the bytes on, as latin-1 WSGI strings. Do the same here.
+        werkzeug decodes the path as UTF-8 and replaces what is not, and re-encodes the
+        query; Apache (CGI and mod_wsgi) passes the bytes on, as latin-1 WSGI strings.
+        Do the same here, so that every gateway gives a handler the same request.
         """
         environ: dict[str, Any] = super().make_environ()
         url = urlsplit(self.path)
         path = f"/{url.netloc}{url.path}" if not url.scheme and url.netloc else url.path
         environ["PATH_INFO"] = unquote_to_bytes(path.encode("latin-1")).decode("latin-1")
+        # werkzeug re-encodes the query as UTF-8 text; Apache passes its bytes on.
+        environ["QUERY_STRING"] = url.query
+        # werkzeug joins repeated headers with ","; several Cookie headers mean "; ".
+        cookies = self.headers.get_all("Cookie")
+        if cookies and len(cookies) > 1:
+            environ["HTTP_COOKIE"] = "; ".join(cookies)
         return environ
 
     def log(self, type: str, message: str, *args: Any) -> None:
@@ -71,36 +79,28 @@ class DrainBody:
         self.app = app
 
     def __call__(self, environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        length = str(environ.get("CONTENT_LENGTH") or "")
-        if environ.get("wsgi.input_terminated"):  # chunked: read to the terminating chunk
-            body, left = CountingInput(environ["wsgi.input"]), None
-        elif length.isdigit():
-            body, left = CountingInput(environ["wsgi.input"]), int(length)
-        else:
+        if not (environ.get("wsgi.input_terminated")
+                or str(environ.get("CONTENT_LENGTH") or "").isdigit()):
             return self.app(environ, start_response)  # type: ignore[no-any-return]
+        body = CountingInput(environ["wsgi.input"])
         environ["wsgi.input"] = body
-        result = self.app(environ, start_response)
-        return self._respond(result, body, left, environ.get("werkzeug.socket"))
+        return self._respond(self.app(environ, start_response), body, environ)
 
-    def _respond(self, result: Iterable[bytes], body: CountingInput, length: int | None,
-                 sock: socket.socket | None) -> Iterator[bytes]:
+    def _respond(self, result: Iterable[bytes], body: CountingInput, environ: dict[str, Any]
+                 ) -> Iterator[bytes]:
         try:
             yield from result
         finally:
             close = getattr(result, "close", None)
             if close is not None:
                 close()
-        left = None if length is None else length - body.consumed
-        if left is not None and left <= 0:
+        left = unread(environ, body)
+        if left == 0:
             return
+        sock: socket.socket | None = environ.get("werkzeug.socket")
         if sock is not None:
             sock.settimeout(self.DRAIN_PAUSE)
-        try:
-            while chunk := body.stream.read(1 << 16 if left is None else min(left, 1 << 16)):
-                if left is not None and (left := left - len(chunk)) <= 0:
-                    break
-        except (OSError, ValueError):  # a pause (TimeoutError), a reset, a bad chunk
-            pass
+        drain(body, left)
 
 
 def inherited_socket() -> int | None:

@@ -19,7 +19,7 @@ import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import Any
 
 #: The first path segment of a request, matched with ``fullmatch``.
@@ -52,6 +52,8 @@ class Route:
     error: str | None = None
     #: Private helper modules of the folder that the handler imports (``from . import _quiz``).
     helpers: tuple[Path, ...] = ()
+    #: The class of the ``req`` the handler takes; None: webquiz's HandlerRequest.
+    request_class: Any = None
 
 
 def first_line(doc: str | None) -> str:
@@ -66,6 +68,34 @@ def first_line(doc: str | None) -> str:
         if line.strip():
             return line.strip()
     return ""
+
+
+#: The module attribute naming the request class a handler takes.
+REQUEST_CLASS = "__webquiz_request__"
+
+
+def request_class_of(module: ModuleType) -> Any:
+    """The class of ``req`` that *module*'s handler takes, or None for the native one.
+
+    A module names it in ``__webquiz_request__``; so may a module it imports, which is how
+    a compatibility layer (such as ``webquiz.mod_python``) gives the handlers written for
+    it the request they expect, with no edit to them: ``from mod_python import apache``
+    brings the ``apache`` module, and ``from ...apache import SERVER_RETURN`` a class of it.
+    """
+    namespace = vars(module)
+    if namespace.get(REQUEST_CLASS) is not None:
+        return namespace[REQUEST_CLASS]
+    for value in namespace.values():
+        if isinstance(value, ModuleType):
+            source: ModuleType | None = value
+        elif isinstance(value, (type, FunctionType)):
+            source = sys.modules.get(value.__module__)
+        else:
+            continue
+        named = vars(source).get(REQUEST_CLASS) if source is not None else None
+        if named is not None:
+            return named
+    return None
 
 
 def _package_for(folder: Path) -> str:
@@ -134,7 +164,7 @@ class HandlerTable:
                 handler = None
             summary = first_line(module.__doc__) or first_line(getattr(handler, "__doc__", ""))
             route = Route(name, path, handler=handler, summary=summary,
-                          helpers=self._helpers(module))
+                          helpers=self._helpers(module), request_class=request_class_of(module))
         self._routes[name] = route
         return route
 
@@ -168,4 +198,4 @@ class HandlerTable:
         return [path for name, path in self._files.items() if self.get(name) is None]
 
 
-__all__ = ["ROUTE", "ROUTABLE", "HandlerTable", "Route", "first_line"]
+__all__ = ["ROUTE", "ROUTABLE", "HandlerTable", "Route", "first_line", "request_class_of"]

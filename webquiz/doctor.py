@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import __version__
-from .app import PROBE, SECURITY_HEADERS, make_app
+from .app import PROBE, make_app
 from .doctor_compare import body_differences, header_differences, junk_before, shape
 from .doctor_requests import (
     CHUNKS,
@@ -50,6 +50,7 @@ from .doctor_requests import (
     elsewhere,
     local,
 )
+from .headers import SECURITY_HEADERS
 from .html import STYLESHEET
 
 #: Verdicts. Only FAIL makes the exit status non-zero.
@@ -447,10 +448,10 @@ class Doctor:
         """Every page, from the server and in process, compared (exactly, or by shape)."""
         paths = ["/", STYLESHEET, *(f"/{route.name}" for route in self.app.table.routes())]
         gateway = self.deployment.gateway
-        if gateway:
-            self.app.gateway = gateway  # pages that show it show the server's
+        # Pages that show the gateway's name show the server's.
+        named = {"webquiz.gateway": gateway} if gateway else {}
         started = time.monotonic()
-        here = local(self.app, self.target, paths)
+        here = local(self.app, self.target, paths, named)
         varied = local(self.app, self.target, paths, OTHER_SERVER)
         live = [index] + [self.live.get(path) for path in paths[1:]]
         self.seen += list(zip(paths, live, strict=True))

@@ -31,7 +31,8 @@ from urllib.parse import urlsplit
 from werkzeug.test import Client
 
 from . import __version__
-from .app import SECURITY_HEADERS, WebQuiz, make_app
+from .app import WebQuiz, make_app
+from .headers import SECURITY_HEADERS
 from .html import STYLESHEET
 
 #: What every request of the doctor carries, to the server and in process alike.
@@ -298,8 +299,9 @@ def replay_main() -> None:
     out = sys.stdout
     sys.stdout = sys.stderr  # a handler's print() must not reach the answer
     job = json.load(sys.stdin)
-    app = make_app(job["handlers"], gateway=job["gateway"])
-    answers = local(app, Target.parse(job["url"]), job["paths"])
+    app = make_app(job["handlers"])
+    named = {"webquiz.gateway": job["gateway"]} if job["gateway"] else {}
+    answers = local(app, Target.parse(job["url"]), job["paths"], named)
     json.dump([[a.status, base64.b64encode(a.body).decode()] for a in answers], out)
     out.flush()
 

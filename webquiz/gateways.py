@@ -15,40 +15,19 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from typing import IO, Any
 from wsgiref.handlers import BaseCGIHandler, CGIHandler, read_environ
 
-from .app import HANDLERS_ENV, StartResponse, WebQuiz, make_app
+from .app import WebQuiz, make_app
+from .body import CountingInput, drain, unread
+from .config import HANDLERS_ENV
+from .finalize import StartResponse
 
 # -- CGI --------------------------------------------------------------------------
 
 #: Variables Apache sets from the request that wsgiref's read_environ leaves decoded.
 _RAW_URLS = ("REQUEST_URI", "REDIRECT_URL")
-
-
-class CountingInput:
-    """The request body (stdin), counting the bytes read, so the rest can be drained."""
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.consumed = 0
-
-    def read(self, size: int = -1) -> bytes:
-        data = self.stream.read(size)
-        self.consumed += len(data)
-        return data
-
-    def readline(self, size: int = -1) -> bytes:
-        data = self.stream.readline(size)
-        self.consumed += len(data)
-        return data
-
-    def readlines(self, hint: int = -1) -> list[bytes]:
-        return list(self)
-
-    def __iter__(self) -> Iterator[bytes]:
-        return iter(self.readline, b"")
 
 
 class CGIGateway(CGIHandler):
@@ -67,16 +46,7 @@ class CGIGateway(CGIHandler):
         cuts the response short when the program exits without reading it all (a 413
         answered before the body was read, say).
         """
-        if self.base_env.get("wsgi.input_terminated"):
-            while self.body.stream.read(1 << 20):  # a chunked body: to the end of stdin
-                pass
-        else:
-            try:
-                left = int(self.base_env.get("CONTENT_LENGTH") or 0) - self.body.consumed
-            except ValueError:
-                left = 0
-            while left > 0 and (chunk := self.body.stream.read(min(left, 1 << 20))):
-                left -= len(chunk)
+        drain(self.body, unread(self.base_env, self.body))
         super().send_headers()
 
 

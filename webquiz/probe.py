@@ -27,7 +27,8 @@ from werkzeug.wrappers import Response
 from werkzeug.wsgi import get_input_stream
 
 from . import __version__
-from .request import MAX_UPLOAD, HandlerRequest
+from .config import MAX_UPLOAD
+from .request import HandlerRequest
 
 #: Environment variable that turns the probe off: ``0``, ``off``, ``no`` or ``false``.
 PROBE_ENV = "WEBQUIZ_PROBE"
@@ -82,7 +83,7 @@ def report(environ: dict[str, Any], body_bytes: int | None) -> dict[str, Any]:
     path_info = environ.get("PATH_INFO", "")
     return {
         "webquiz": __version__,
-        "gateway": HandlerRequest(environ, app_root=script_name).gateway,
+        "gateway": HandlerRequest(environ).gateway,
         "server_software": environ.get("SERVER_SOFTWARE", ""),
         "script_name": script_name.encode("latin-1", "replace").decode("utf-8", "replace"),
         "script_name_bytes": _wsgi_bytes(script_name),
@@ -109,7 +110,7 @@ def report(environ: dict[str, Any], body_bytes: int | None) -> dict[str, Any]:
 
 
 def probe(environ: dict[str, Any], *, enabled: bool = True) -> Response:
-    """Answer one request to the probe: its report as JSON, or an HTTP error to raise.
+    """Answer one request to the probe: its report as JSON; raise an HTTP error else.
 
     GET and HEAD report the request; POST also reads the whole body (up to the app's
     upload cap, else a 413 that says it is webquiz's) and reports its size.

@@ -1,73 +1,92 @@
-"""The request object a handler receives: mod_python's names over werkzeug's parsing.
+"""What a handler receives: ``req``, the request as werkzeug parsed it and the reply it writes.
 
 A handler reads ``req.path_info``, ``req.form.getfirst("month")`` or ``req.cookies``,
 sets ``req.content_type`` and ``req.headers_out``, calls ``req.write(...)`` and returns
-``OK``. Everything is parsed by werkzeug; this module only renames and collects.
+``OK``. Three classes, one job each:
+
+- ``Request``: werkzeug's request with the pack's limits (body size, form parts) and its
+  rule for bad client bytes (a 400, never a UnicodeDecodeError);
+- ``Reply`` (``webquiz/reply.py``): the response being written;
+- ``HandlerRequest``: what ``handler(req)`` gets, the two joined under mod_python's
+  familiar names, plus links that work under any mount point.
 """
 
 from __future__ import annotations
 
-import io
-import re
-import sys
 from collections.abc import Callable, Iterator
 from functools import cached_property
 from typing import IO, Any, cast
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 from werkzeug.datastructures import FileStorage, Headers, MultiDict
 from werkzeug.exceptions import BadRequest, MethodNotAllowed, RequestEntityTooLarge
-from werkzeug.http import dump_cookie
+from werkzeug.formparser import FormDataParser
+from werkzeug.http import dump_cookie, parse_cookie
+from werkzeug.utils import redirect as _redirect_response
 from werkzeug.wrappers import Request as _WerkzeugRequest
-from werkzeug.wsgi import LimitedStream, get_input_stream
+from werkzeug.wsgi import get_input_stream
 
-#: A handler returns OK when it wrote its page (mod_python's ``apache.OK``).
-OK = 0
-#: A handler returns DECLINED when the request is not for it: the client gets a 404.
-DECLINED = -1
-#: mod_python's ``apache.DONE`` (the response is complete): webquiz treats it as OK.
-DONE = -2
-
-#: ``req.get_remote_host(type)`` values (mod_python's ``apache.REMOTE_*``).
-REMOTE_HOST, REMOTE_NAME, REMOTE_NOLOOKUP, REMOTE_DOUBLE_REV = 0, 1, 2, 3
-#: Apache's names for log levels 0 to 7 (mod_python's ``apache.APLOG_EMERG`` ... ``APLOG_DEBUG``).
-LOG_LEVELS = ("emerg", "alert", "crit", "error", "warn", "notice", "info", "debug")
-
+from .body import CappedBody
+from .config import MAX_UPLOAD
+from .finalize import Exit, WSGIApp
+from .headers import TOKEN, safe_location
+from .html import Frame
+from .log import log
+from .reply import Reply
+from .results import HandlerExit
 
 #: Default cap on a request body; a page that takes uploads raises it (``req.max_body``).
 MAX_BODY = 64 * 1024
-#: Default cap on an upload body, for pages that raise ``req.max_body`` to ``req.max_upload``.
-MAX_UPLOAD = 1024**3
+#: Largest cookie a page may set, name and value together (RFC 6265's floor for browsers).
+MAX_COOKIE = 4096
+#: Why bytes a client sent are refused.
+NOT_UTF8 = "The {} holds bytes that are not UTF-8 text."
 
 StreamFactory = Callable[..., IO[bytes]]
 
 
-class CappedBody(LimitedStream):
-    """A body of unknown length (chunked) that may hold at most *cap* bytes: a 413 past it.
+def wsgi_text(value: str) -> str:
+    """Decode a WSGI environ string (bytes as latin-1) as UTF-8, replacing bad bytes."""
+    return value.encode("latin-1", "replace").decode("utf-8", "replace")
 
-    werkzeug's own cap for such a body raises only when a read starts at the limit, so
-    ``read()`` of the whole body (how a urlencoded form is read) stops there and returns
-    the body cut short; here the byte after the cap is the 413.
-    """
 
-    def __init__(self, stream: IO[bytes], cap: int) -> None:
-        super().__init__(stream, cap + 1, is_max=True)
-        self.cap = cap
+def client_text(value: str, what: str) -> str:
+    """Decode a WSGI environ string (bytes as latin-1) as UTF-8; a 400 when it is not."""
+    try:
+        return value.encode("latin-1").decode("utf-8")
+    except UnicodeError:
+        raise BadRequest(NOT_UTF8.format(what)) from None
 
-    def readinto(self, b: bytearray) -> int | None:  # type: ignore[override]
-        size = super().readinto(b)
-        if self.tell() > self.cap:
-            raise RequestEntityTooLarge()
-        return size
+
+class FormParser(FormDataParser):
+    """werkzeug's form parser, strict about a urlencoded body as ``Request.args`` is about
+    the query string: bytes that are not UTF-8, sent raw or %-encoded, are a 400."""
+
+    def parse(self, stream: IO[bytes], mimetype: str, content_length: int | None,
+              options: dict[str, str] | None = None) -> Any:
+        if mimetype != "application/x-www-form-urlencoded":
+            return super().parse(stream, mimetype, content_length, options)
+        return stream, self.cls(_strict_pairs(stream.read(), "form")), self.cls()
+
+
+def _strict_pairs(data: bytes, what: str) -> list[tuple[str, str]]:
+    """The name/value pairs of urlencoded *data*, blank values kept; a 400 for bytes that
+    are not UTF-8, raw or %-encoded (werkzeug would keep those as ``%FF`` text)."""
+    try:
+        return parse_qsl(data.decode("utf-8"), keep_blank_values=True, errors="strict")
+    except UnicodeError:
+        raise BadRequest(NOT_UTF8.format(what)) from None
 
 
 class Request(_WerkzeugRequest):
-    """werkzeug's Request with the pack's limits on what a body may cost.
+    """werkzeug's Request with the pack's limits on what a body may cost, and a 400 for
+    client bytes that are not UTF-8 (query string, urlencoded form, cookies).
 
     Over a limit, reading ``form``, ``files`` or the body raises werkzeug's
-    RequestEntityTooLarge: the client gets a 413.
+    RequestEntityTooLarge: the client gets a 413. A body that stops arriving is a 400.
     """
 
+    form_data_parser_class = FormParser
     #: The whole body; raised per request by pages that accept uploads.
     max_content_length: int | None = MAX_BODY
     #: Form fields (not files) held in memory, per field: 64 KiB, plus 1 KiB because
@@ -78,6 +97,20 @@ class Request(_WerkzeugRequest):
     max_form_parts = 100
     #: Where uploaded file parts are written; None: werkzeug's spooled temporary file.
     stream_factory: StreamFactory | None = None
+
+    @cached_property
+    def args(self) -> MultiDict[str, str]:
+        """The query string's fields (a 400 when it holds bytes that are not UTF-8)."""
+        return self.parameter_storage_class(_strict_pairs(self.query_string, "query string"))
+
+    @cached_property
+    def cookies(self) -> MultiDict[str, str]:  # type: ignore[override]
+        """The cookies sent, decoded as UTF-8 (a 400 when they are not)."""
+        header = ";".join(self.headers.getlist("Cookie"))
+        try:  # werkzeug.http's parse_cookie decodes the WSGI string's bytes as UTF-8
+            return parse_cookie(header, cls=self.dict_storage_class)
+        except UnicodeDecodeError:
+            raise BadRequest(NOT_UTF8.format("Cookie header")) from None
 
     @cached_property
     def stream(self) -> IO[bytes]:
@@ -113,62 +146,6 @@ class Request(_WerkzeugRequest):
             close = getattr(stream, "close", None)
             if close is not None:
                 close()
-
-
-#: A header or cookie name: an RFC 9110 token.
-TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-#: Characters that would split a header (response splitting) or end it early, and every
-#: other control character: PEP 3333 allows none in a header value (not even a tab).
-_UNSAFE_IN_HEADER = re.compile(r"[\x00-\x1f\x7f]")
-#: Why a header value is refused (the same words under every gateway).
-UNSAFE_HEADER = ("A response header would carry a line break or NUL, another control "
-                 "character, or a character outside Latin-1; refused.")
-#: Largest cookie a page may set, name and value together (RFC 6265's floor for browsers).
-MAX_COOKIE = 4096
-
-
-def check_header(key: str, value: object) -> None:
-    """Raise BadRequest (400) for a header name that is no token, or a value with CR, LF,
-    NUL or another control character (werkzeug's server and wsgiref's CGI handler send
-    them as they are; Apache answers 500), or a character outside Latin-1 (no gateway
-    can send it: the response breaks).
-
-    >>> check_header("X-Ok", "fine")
-    >>> check_header("Location", "/a\\r\\nSet-Cookie: x=1")  # doctest: +ELLIPSIS
-    Traceback (most recent call last):
-    werkzeug.exceptions.BadRequest: 400 Bad Request: A response header would carry ...
-    """
-    if not TOKEN.fullmatch(key):
-        raise BadRequest("A response header name is not a valid token; refused.")
-    text = str(value)
-    if _UNSAFE_IN_HEADER.search(text) or not text.isascii() and max(text) > "\xff":
-        raise BadRequest(UNSAFE_HEADER)
-
-
-class ResponseHeaders(Headers):
-    """``req.headers_out``: werkzeug's Headers that refuse CR, LF, NUL, any other control
-    character and characters outside Latin-1 with a 400.
-
-    werkzeug raises ValueError for a newline (a 500 here) and lets NUL through; a value
-    built from client input that tries to split the response is the client's fault.
-    """
-
-    def add(self, key: str, value: Any, /, **kw: Any) -> None:
-        check_header(key, value)
-        for option in kw.values():
-            check_header(key, option)
-        super().add(key, value, **kw)
-
-    def set(self, key: str, value: Any, /, **kw: Any) -> None:
-        check_header(key, value)
-        for option in kw.values():
-            check_header(key, option)
-        super().set(key, value, **kw)
-
-
-def wsgi_text(value: str) -> str:
-    """Decode a WSGI environ string (bytes as latin-1) as UTF-8, replacing bad bytes."""
-    return value.encode("latin-1", "replace").decode("utf-8", "replace")
 
 
 class Form:
@@ -219,50 +196,51 @@ class Form:
 
 
 class HandlerRequest:
-    """What ``handler(req)`` receives: the request, and the response being written.
+    """What ``handler(req)`` receives: the request (``req.request``, werkzeug's, parsed on
+    first use) and the reply being written (``req.reply``), under mod_python's names.
 
-    The request side wraps a werkzeug :class:`Request` (``req.request``); the response
-    side collects ``write`` calls, ``status``, ``content_type`` and ``headers_out``.
+    *frame* is what the page frame shows (``page(req, ...)``); *exit* is where a flushed
+    reply goes (None: nowhere until the handler returns).
     """
 
     def __init__(
         self,
         environ: dict[str, Any],
         *,
-        app_root: str,
+        frame: Frame | None = None,
+        exit: Exit | None = None,
         filename: str = "",
         handler_name: str = "",
-        summary: str = "",
-        sources: tuple[str, ...] = (),
     ) -> None:
         self.environ = environ
-        #: Status of the response; a handler may set it or return it.
-        self.status = 200
-        #: Content type of the response; ``; charset=utf-8`` is added to text types.
-        self.content_type = "text/html"
-        #: Headers of the response (``Set-Cookie`` lines, ``Location``, ...).
-        self.headers_out: Headers = ResponseHeaders()
-        #: The mount point of the whole pack (SCRIPT_NAME before the handler name).
-        self.app_root = app_root
+        self._exit = exit
+        #: What the page frame shows around this page: mount point, purpose, sources.
+        self.frame = frame or Frame(root=wsgi_text(environ.get("SCRIPT_NAME", "")))
+        #: The response being written.
+        self.reply = Reply(exit)
         #: The handler's module file.
         self.filename = filename
-        #: The handler's URL name (``pathinfo``); empty on the pack's own pages (the index).
+        #: The handler's URL name (``pathinfo``).
         self.handler_name = handler_name
-        #: The page's purpose: the first line of the handler module's docstring.
-        self.summary = summary
-        #: File names whose source the pack shows (the module, its helpers); empty: none.
-        self.sources = sources
-        self._body: list[bytes] = []
 
     # -- what came in ---------------------------------------------------------
 
     @cached_property
     def request(self) -> Request:
         """The werkzeug Request, made on first use: many pages never need it."""
-        return Request(self.environ)
+        request = Request(self.environ)
+        # Uploads spooled to disk are removed once the answer is sent.
+        self.on_close(request.close)
+        return request
+
+    def on_close(self, callback: Callable[[], Any]) -> None:
+        """Call *callback* once the response has been sent (or the request failed): to
+        release what a page holds. Without a server (a request made by hand), never."""
+        if self._exit is not None:
+            self._exit.cleanups.append(callback)
 
     def close(self) -> None:
-        """Release what the request holds (uploaded files spooled to disk)."""
+        """Release what the request holds (uploaded files spooled to disk) now."""
         if "request" in self.__dict__:
             self.request.close()
 
@@ -271,18 +249,8 @@ class HandlerRequest:
         """The HTTP method, upper case."""
         return str(self.environ.get("REQUEST_METHOD", "GET")).upper()
 
-    def allow_methods(self, *methods: Any) -> None:
-        """Raise a 405 with an Allow header unless the request's method is one of *methods*.
-
-        mod_python's form, ``req.allow_methods(["GET", "POST"][, reset])``, only adds the
-        methods to the Allow header (sent with the 405 such a handler then returns).
-        """
-        if methods and not isinstance(methods[0], str):
-            reset = len(methods) > 1 and methods[1]
-            known = [] if reset else self.headers_out.get("Allow", "").split(", ")
-            allowed = dict.fromkeys(m for m in [*known, *methods[0]] if m)
-            self.headers_out["Allow"] = ", ".join(allowed)
-            return
+    def allow_methods(self, *methods: str) -> None:
+        """Raise a 405 with an Allow header unless the request's method is one of *methods*."""
         if self.method not in methods:
             raise MethodNotAllowed(valid_methods=list(methods))
 
@@ -290,6 +258,11 @@ class HandlerRequest:
     def header_only(self) -> bool:
         """True for HEAD: the body is dropped whatever is written."""
         return self.method == "HEAD"
+
+    @property
+    def app_root(self) -> str:
+        """The mount point of the whole pack (SCRIPT_NAME before the handler's name)."""
+        return self.frame.root
 
     @property
     def script_name(self) -> str:
@@ -316,9 +289,10 @@ class HandlerRequest:
         """The request headers (case-insensitive)."""
         return self.request.headers
 
-    @property
+    @cached_property
     def form(self) -> Form:
-        """Fields of the query string and of a form POST, with getfirst/getlist."""
+        """Fields of the query string and of a form POST, with getfirst/getlist (a page
+        may replace it: mod_python's Publisher sets ``req.form`` to its FieldStorage)."""
         return Form(self.request.values)
 
     @property
@@ -388,20 +362,44 @@ class HandlerRequest:
         """A URL path under the pack's mount point: ``req.app_url("get")`` links to /get."""
         return _link(self.app_root, segments or ("",), query)
 
-    # -- what goes out ------------------------------------------------------------
+    # -- what goes out: the reply -------------------------------------------------
 
-    def write(self, data: str | bytes, flush: int = 1) -> None:
-        """Append *data* to the response body (str is encoded as UTF-8).
+    @property
+    def status(self) -> int:
+        """Status of the response; a handler may set it or return it."""
+        return self.reply.status
 
-        *flush* is accepted for mod_python's ``req.write(data, 0)``; the body is sent
-        when the handler returns.
-        """
-        self._body.append(data.encode("utf-8") if isinstance(data, str) else bytes(data))
+    @status.setter
+    def status(self, value: int) -> None:
+        self.reply.status = value
+
+    @property
+    def content_type(self) -> str:
+        """Content type of the response; ``; charset=utf-8`` is added to text types."""
+        return self.reply.content_type
+
+    @content_type.setter
+    def content_type(self, value: str) -> None:
+        self.reply.content_type = value
+
+    @property
+    def headers_out(self) -> Headers:
+        """Headers of the response (``Set-Cookie`` lines, ``Location``, ...)."""
+        return self.reply.headers
+
+    def write(self, data: str | bytes) -> None:
+        """Append *data* to the response body (str is encoded as UTF-8)."""
+        self.reply.write(data)
+
+    def flush(self) -> None:
+        """Send the status, the headers and what was written so far, now: a long page
+        streams, and what was sent is not held in memory."""
+        self.reply.flush()
 
     @property
     def body(self) -> bytes:
-        """What has been written so far."""
-        return b"".join(self._body)
+        """What has been written and not yet flushed."""
+        return self.reply.body
 
     def set_cookie(self, key: str, value: str = "", **options: Any) -> None:
         """Add a Set-Cookie header; options as werkzeug's ``dump_cookie`` (max_age, ...).
@@ -423,194 +421,30 @@ class HandlerRequest:
         """Tell the client to drop a cookie: Max-Age=0 and an Expires in the past."""
         self.set_cookie(key, "", max_age=0, expires=0, **options)
 
+    def redirect(self, location: str, code: int = 302, *, allow_hosts: tuple[str, ...] = ()
+                 ) -> None:
+        """Send the client to *location* and end the handler (use 303 after a POST).
+
+        *location* is a path of this site, or an http(s) URL of this host or of one of
+        *allow_hosts*: anything else (``javascript:``, ``//elsewhere``, a control
+        character) is a 400, so a page that redirects to a URL from its form cannot be
+        made an open redirect. The headers set so far (cookies) go along.
+        """
+        if code not in (301, 302, 303, 307, 308):
+            raise ValueError(f"redirect: {code} is not a redirect status")
+        target = safe_location(location, self.request.host, allow_hosts)
+        raise HandlerExit(response=_redirect_response(target, code))
+
     def log_error(self, message: str, level: int | None = None) -> None:
-        """Write one line to the server's error log (``wsgi.errors``).
+        """Write one line to the server's error log (``wsgi.errors``); *level* is a syslog
+        number (``3`` error, ``4`` warning), shown as its name."""
+        log(self.environ, message, level)
 
-        *level* is mod_python's ``apache.APLOG_*``; its name tags the line (``[warn]``).
-        """
-        stream: Any = self.environ.get("wsgi.errors") or sys.stderr
-        write_log(stream, message, level)
+    # -- the reply, once the handler returned ---------------------------------------
 
-    # -- more of mod_python's request (webquiz.mod_python ports handlers) ------------
-
-    def flush(self) -> None:
-        """Do nothing: the body is sent when the handler returns (mod_python's req.flush)."""
-
-    @property
-    def canonical_filename(self) -> str:
-        """The handler's module file, as ``filename`` (already absolute and resolved)."""
-        return self.filename
-
-    @property
-    def err_headers_out(self) -> Headers:
-        """The ``headers_out`` table itself: webquiz sends it with error pages too."""
-        return self.headers_out
-
-    @property
-    def unparsed_uri(self) -> str:
-        """The request target as the client sent it: path and query, still %-encoded."""
-        raw = self.environ.get("REQUEST_URI") or self.environ.get("RAW_URI")
-        if not raw:
-            path = self.environ.get("SCRIPT_NAME", "") + self.environ.get("PATH_INFO", "")
-            raw = quote(path.encode("latin-1", "replace"), safe="/;:@&=+$,!~*'()")
-            if self.environ.get("QUERY_STRING"):
-                raw += "?" + self.environ["QUERY_STRING"]
-        return wsgi_text(raw)
-
-    @property
-    def hostname(self) -> str:
-        """The host the client asked for (Host header, else the server's name), no port.
-
-        >>> from werkzeug.test import EnvironBuilder
-        >>> env = EnvironBuilder(headers={"Host": "[::1]:8000"}).get_environ()
-        >>> HandlerRequest(env, app_root="").hostname
-        '::1'
-        """
-        host = self.request.host.lower()
-        if host.startswith("["):  # an IPv6 literal, [::1]:8000
-            return host[1:].partition("]")[0]
-        return host.partition(":")[0]
-
-    @property
-    def protocol(self) -> str:
-        """The protocol of the request line, ``HTTP/1.1`` (CGI's SERVER_PROTOCOL)."""
-        return str(self.environ.get("SERVER_PROTOCOL") or "HTTP/1.0")
-
-    @property
-    def the_request(self) -> str:
-        """The request line: ``GET /test.prog?x=1 HTTP/1.1``."""
-        return f"{self.method} {self.unparsed_uri} {self.protocol}"
-
-    def get_remote_host(
-        self, type: int = REMOTE_NAME, str_is_ip: object = None
-    ) -> str | tuple[str, bool] | None:
-        """The client's host name or address, as mod_python's, never by a DNS lookup.
-
-        webquiz answers as Apache with ``HostnameLookups Off``: a name only when the
-        server already looked it up (REMOTE_HOST in the environment). REMOTE_NAME and
-        REMOTE_NOLOOKUP give that name, else the address; REMOTE_HOST gives the name or
-        None; REMOTE_DOUBLE_REV gives None (nothing here verifies a name). With
-        *str_is_ip* not None the answer is ``(host, is_ip)``.
-        """
-        if type not in (REMOTE_HOST, REMOTE_NAME, REMOTE_NOLOOKUP, REMOTE_DOUBLE_REV):
-            raise ValueError(f"get_remote_host: type must be one of apache.REMOTE_*, not {type!r}")
-        name = str(self.environ.get("REMOTE_HOST") or "") or None
-        if name == self.remote_addr:
-            name = None  # some servers fill REMOTE_HOST with the address itself
-        if type == REMOTE_DOUBLE_REV or (type == REMOTE_HOST and name is None):
-            return None
-        host, is_ip = (name, False) if name else (self.remote_addr, True)
-        return host if str_is_ip is None else (host, is_ip)
-
-    def read(self, length: int = -1) -> bytes:
-        """Read the request body, at most *length* bytes (all when negative), as bytes.
-
-        The body is held in memory within ``req.max_body`` (a 413 beyond it). Reading it
-        first leaves the form parseable; once the form is parsed, the body reads empty.
-        """
-        return self._input.read(length)
-
-    def readline(self, length: int = -1) -> bytes:
-        """Read one line of the request body (at most *length* bytes)."""
-        return self._input.readline(length)
-
-    def readlines(self, sizehint: int = -1) -> list[bytes]:
-        """Read the remaining lines of the request body."""
-        return self._input.readlines(sizehint)
-
-    @cached_property
-    def _input(self) -> io.BytesIO:
-        return io.BytesIO(self.request.get_data())
-
-
-def write_log(stream: Any, message: str, level: int | None = None) -> None:
-    """Write ``webquiz: [level] message`` and a newline to *stream*, then flush it.
-
-    *level* is an ``apache.APLOG_*`` value; APLOG_NOERRNO (8) is ignored, as in Apache.
-    """
-    tag = f"[{LOG_LEVELS[level & 7]}] " if level is not None else ""
-    stream.write(f"webquiz: {tag}{message}\n")
-    stream.flush()
-
-
-class Unsupported(NotImplementedError):
-    """A part of mod_python's API that webquiz does not provide; the message says what to do."""
-
-
-class UnsupportedAttribute(Unsupported, AttributeError):
-    """An unsupported mod_python request attribute.
-
-    Also an AttributeError, so ``hasattr(req, "connection")`` is False, as code that
-    probes for optional features expects; reading it raises this with the hint.
-    """
-
-
-#: mod_python request attributes webquiz does not provide, with what to use instead.
-#: Reading one raises UnsupportedAttribute; any other unknown name is a plain AttributeError.
-MOD_PYTHON_UNSUPPORTED: dict[str, str] = {
-    "connection": "the client's address is req.remote_addr; the rest is in req.environ",
-    "server": "log with req.log_error(message, level); the host name is req.hostname",
-    "main": "webquiz makes no subrequests",
-    "prev": "webquiz makes no internal redirects",
-    "next": "webquiz makes no internal redirects",
-    "get_config": "webquiz reads no Python* directives; configure the handler in Python",
-    "get_options": "read settings from os.environ (there is no PythonOption)",
-    "add_handler": "call the other handler function yourself",
-    "add_input_filter": "webquiz runs no Apache filters",
-    "add_output_filter": "webquiz runs no Apache filters",
-    "register_input_filter": "webquiz runs no Apache filters",
-    "register_output_filter": "webquiz runs no Apache filters",
-    "register_cleanup": "use try/finally in the handler",
-    "internal_redirect": "call the other handler, or util.redirect(req, url) for the client",
-    "sendfile": "return werkzeug.utils.send_file(path, req.environ)",
-    "add_common_vars": "the CGI variables are already in req.environ",
-    "subprocess_env": "the CGI variables are in req.environ",
-    "notes": "keep what you need as an attribute of req",
-    "document_root": "webquiz serves handlers, not a document tree",
-    "get_basic_auth_pw": "use req.request.authorization (werkzeug)",
-    "user": "use req.environ.get('REMOTE_USER')",
-    "ap_auth_type": "use req.environ.get('AUTH_TYPE')",
-    "auth_name": "authentication is configured in Apache, not here",
-    "auth_type": "authentication is configured in Apache, not here",
-    "requires": "authentication is configured in Apache, not here",
-    "construct_url": "use req.request.host_url",
-    "is_https": "use req.request.is_secure",
-    "ssl_var_lookup": "mod_ssl's SSL_* variables are in req.environ under Apache",
-    "meets_conditions": "return a werkzeug Response and call make_conditional(req.request)",
-    "set_etag": "return a werkzeug Response and call add_etag()",
-    "set_last_modified": "set req.headers_out['Last-Modified']",
-    "update_mtime": "set req.headers_out['Last-Modified']",
-    "mtime": "use os.stat(req.filename).st_mtime",
-    "finfo": "use os.stat(req.filename)",
-    "set_content_length": "webquiz sets Content-Length from what was written",
-    "parsed_uri": "use urllib.parse.urlsplit(req.unparsed_uri)",
-    "interpreter": "webquiz runs one interpreter per process",
-    "phase": "webquiz runs content handlers only",
-    "request_time": "use time.time() when the handler starts",
-}
-
-
-class _NotProvided:
-    """A mod_python request attribute webquiz lacks: reading it raises UnsupportedAttribute."""
-
-    def __init__(self, name: str, hint: str) -> None:
-        self.name = name
-        self.hint = hint
-
-    def __get__(self, obj: object, owner: type | None = None) -> Any:
-        if obj is None:
-            return self
-        raise UnsupportedAttribute(
-            f"req.{self.name} (mod_python) is not supported by webquiz: {self.hint}"
-        )
-
-
-# Not data descriptors: a handler may still assign its own req.notes or req.user.
-for _name, _hint in MOD_PYTHON_UNSUPPORTED.items():
-    if hasattr(HandlerRequest, _name):  # a real attribute must never be shadowed
-        raise RuntimeError(f"req.{_name} is provided: drop it from MOD_PYTHON_UNSUPPORTED")
-    setattr(HandlerRequest, _name, _NotProvided(_name, _hint))
-del _name, _hint
+    def respond(self, result: Any) -> WSGIApp:
+        """The WSGI application answering with what the handler wrote and returned."""
+        return self.reply.respond(result, head=self.header_only)
 
 
 def _link(base: str, segments: tuple[object, ...], query: dict[str, Any]) -> str:
@@ -618,3 +452,7 @@ def _link(base: str, segments: tuple[object, ...], query: dict[str, Any]) -> str
     if query:
         path += "?" + urlencode(query, doseq=True)
     return path or "/"
+
+
+__all__ = ["MAX_BODY", "MAX_UPLOAD", "Form", "HandlerRequest", "Request",
+           "RequestEntityTooLarge", "client_text", "wsgi_text"]

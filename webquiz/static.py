@@ -1,9 +1,10 @@
 """Serve one folder of static files under a URL prefix, for ``webquiz serve --static``.
 
-Only regular files inside the folder, with an allowed extension, are served: never a
-directory listing, never a path that leaves the folder (``..``, an encoded slash, a
-symlink pointing out, a NUL byte), never a dot-file. werkzeug's ``send_file`` supplies
-the content type, ETag, Last-Modified, conditional 304s and ranges.
+werkzeug's ``SharedDataMiddleware`` serves the files (content type, ETag, Last-Modified,
+conditional 304s, Cache-Control); this module decides which files it may serve: only
+regular files inside the folder, with an allowed extension, never a directory listing,
+never a path that leaves the folder (``..``, an encoded slash, a symlink pointing out, a
+NUL byte), never a dot-file. Its answers leave through the one exit like every other.
 """
 
 from __future__ import annotations
@@ -13,17 +14,41 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-from werkzeug.exceptions import HTTPException, MethodNotAllowed, NotFound
+from werkzeug.exceptions import MethodNotAllowed, NotFound
+from werkzeug.middleware.shared_data import SharedDataMiddleware
 from werkzeug.security import safe_join
-from werkzeug.utils import send_file
 
-from .app import add_security_headers, suspicious_path
+from .app import suspicious_path
+from .finalize import Exit, StartResponse, WSGIApp
 
 #: Extensions served when none are named: styles, scripts, images, fonts, plain text.
 DEFAULT_EXTENSIONS = ("css", "js", "png", "jpg", "jpeg", "gif", "svg", "ico", "webp",
                       "woff2", "txt")
 
-WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+Loader = Callable[[str | None], tuple[str | None, Any]]
+
+
+class _Files(SharedDataMiddleware):
+    """werkzeug's static-file server, over one folder, finding files with ``find``."""
+
+    def __init__(self, static: StaticFiles) -> None:
+        super().__init__(_not_found, {static.prefix: str(static.folder)},
+                         cache_timeout=static.max_age)
+        self.static = static
+
+    def get_directory_loader(self, directory: str) -> Loader:
+        def loader(name: str | None) -> tuple[str | None, Any]:
+            found = self.static.find(name or "")
+            if found is None:
+                return None, None
+            return found.name, self._opener(str(found))
+
+        return loader
+
+
+def _not_found(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    """What answers a name under the prefix that no file may serve."""
+    return NotFound()(environ, start_response)
 
 
 class StaticFiles:
@@ -45,31 +70,26 @@ class StaticFiles:
         self.prefix = "/" + prefix.strip("/")
         self.extensions = frozenset(ext.lower().lstrip(".") for ext in extensions)
         self.max_age = max_age
+        self.files = _Files(self)
 
-    def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]
+    def __call__(self, environ: dict[str, Any], start_response: StartResponse
                  ) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(self.prefix + "/"):
             return self.app(environ, start_response)
-        try:
-            response = self.respond(environ, path[len(self.prefix) + 1:])
-        except HTTPException as exc:
-            response = exc.get_response(environ)
-        add_security_headers(response.headers)
-        result: Iterable[bytes] = response(environ, start_response)
-        return result
+        return Exit(environ, start_response).send(self.respond)
 
-    def respond(self, environ: dict[str, Any], name: str) -> Any:
-        """The file for *name* (the path below the prefix), or an HTTP error."""
+    def respond(self, environ: dict[str, Any], start_response: StartResponse
+                ) -> Iterable[bytes]:
+        """A file under the prefix, or an HTTP error page (werkzeug's)."""
         if environ.get("REQUEST_METHOD") not in ("GET", "HEAD"):
-            raise MethodNotAllowed(valid_methods=["GET", "HEAD"])
-        found = self.find(name, environ)
-        if found is None:
-            raise NotFound()
-        return send_file(found, environ, max_age=self.max_age, conditional=True, etag=True)
+            return MethodNotAllowed(valid_methods=["GET", "HEAD"])(environ, start_response)
+        if suspicious_path(environ):
+            return NotFound()(environ, start_response)
+        return self.files(environ, start_response)
 
-    def find(self, name: str, environ: dict[str, Any] | None = None) -> Path | None:
-        """The file a request for *name* may have, or None.
+    def find(self, name: str) -> Path | None:
+        """The file a request for *name* (the path below the prefix) may have, or None.
 
         >>> import tempfile; folder = Path(tempfile.mkdtemp())
         >>> _ = (folder / "site.css").write_text("p {}")
@@ -80,7 +100,7 @@ class StaticFiles:
         ...                               "", ".", "x/../site.css", ".hidden.css")]
         [None, None, None, None, None, None, None]
         """
-        if not name or "\x00" in name or (environ is not None and suspicious_path(environ)):
+        if not name or "\x00" in name:
             return None
         parts = name.split("/")
         if any(part in ("", ".", "..") or part.startswith(".") for part in parts):

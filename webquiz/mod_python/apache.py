@@ -8,20 +8,24 @@ NotImplementedError saying what to use instead.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import NoReturn
 
-from werkzeug.exceptions import HTTPException, default_exceptions
+from werkzeug.exceptions import InternalServerError, NotFound, default_exceptions
 
-from ..request import DECLINED as DECLINED
-from ..request import DONE as DONE
-from ..request import OK as OK
-from ..request import REMOTE_DOUBLE_REV as REMOTE_DOUBLE_REV
-from ..request import REMOTE_HOST as REMOTE_HOST
-from ..request import REMOTE_NAME as REMOTE_NAME
-from ..request import REMOTE_NOLOOKUP as REMOTE_NOLOOKUP
-from ..request import Unsupported, write_log
+from ..log import log
+from ..results import DECLINED as DECLINED
+from ..results import OK as OK
+from ..results import HandlerExit
+from .request import DONE as DONE
+from .request import REMOTE_DOUBLE_REV as REMOTE_DOUBLE_REV
+from .request import REMOTE_HOST as REMOTE_HOST
+from .request import REMOTE_NAME as REMOTE_NAME
+from .request import REMOTE_NOLOOKUP as REMOTE_NOLOOKUP
+from .request import ModPythonRequest, Unsupported
+
+#: The request a handler importing this module receives (read by webquiz's dispatcher).
+__webquiz_request__ = ModPythonRequest
 
 #: mod_python's older names for OK and DECLINED.
 REQ_PROCEED = OK
@@ -92,7 +96,7 @@ APLOG_DEBUG = 7
 APLOG_NOERRNO = 8
 
 
-class SERVER_RETURN(HTTPException):  # mod_python's name, upper case
+class SERVER_RETURN(HandlerExit):  # noqa: N801 (mod_python's name, upper case)
     """End the handler now, as mod_python's ``raise apache.SERVER_RETURN(value)``.
 
     ``SERVER_RETURN(apache.HTTP_NOT_FOUND)`` (any status from 400) or
@@ -100,7 +104,8 @@ class SERVER_RETURN(HTTPException):  # mod_python's name, upper case
     or ``DONE`` sends what the handler wrote, with ``req.status``; a 2xx or 3xx status
     sends what was written with that status. ``SERVER_RETURN(result, status)`` (mod_python's
     ``raise SERVER_RETURN, (result, status)``) uses *status* when *result* is OK or DONE.
-    With no argument it is a 500, as in mod_python.
+    With no argument it is a 500, as in mod_python. webquiz carries it as its own
+    HandlerExit: the handler ends as if it had returned that value.
     """
 
     def __init__(
@@ -117,22 +122,18 @@ class SERVER_RETURN(HTTPException):  # mod_python's name, upper case
             raise ValueError(f"SERVER_RETURN: {result} is not an HTTP status from 200 to 599")
         if status is not None and status != 0 and not 200 <= status <= 599:
             raise ValueError(f"SERVER_RETURN: {status} is not an HTTP status from 200 to 599")
-        code = 404 if result == DECLINED else result
-        self._result: int | None = None  # what the handler "returns"; None: an error page
         if result in (OK, DONE):
-            self._result = status or result
-            code = status or HTTP_OK
-        elif result < 400:
-            self._result = result
-        error = default_exceptions.get(code)
-        super().__init__(error.description if error else None)
-        self.code = code
+            super().__init__(status or OK)
+        elif result == DECLINED:
+            super().__init__(response=NotFound())
+        elif result >= 400:  # the error page, whatever was written
+            error = default_exceptions.get(result, InternalServerError)
+            super().__init__(response=error())
+            if error.code != result:
+                self.response.code = result
+        else:
+            super().__init__(result)
         self.args = (result,) if status is None else (result, status)
-
-    @property
-    def handler_result(self) -> int | None:
-        """The value the dispatcher treats as the handler's return; None for an error page."""
-        return None if self.response is not None else self._result
 
 
 def log_error(message: str, level: int = APLOG_ERR, server: object = None) -> None:
@@ -142,7 +143,7 @@ def log_error(message: str, level: int = APLOG_ERR, server: object = None) -> No
     ``webquiz serve``. *server* is accepted and ignored (webquiz has one log); inside a
     handler ``req.log_error(message, level)`` writes to the request's own log stream.
     """
-    write_log(sys.stderr, message, level)
+    log(None, message, level)
 
 
 #: Names of mod_python's ``apache`` module webquiz does not provide, with what to use.

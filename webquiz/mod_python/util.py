@@ -11,20 +11,17 @@ from __future__ import annotations
 
 import builtins
 import io
-import re
 from collections.abc import Callable, Iterator
 from typing import IO, Any, NoReturn
 from urllib.parse import parse_qs as _parse_qs
 from urllib.parse import parse_qsl as _parse_qsl
-from urllib.parse import urlsplit
 
 from werkzeug.datastructures import FileStorage, Headers
-from werkzeug.exceptions import BadRequest
-from werkzeug.urls import iri_to_uri
 from werkzeug.utils import redirect as _redirect_response
 from werkzeug.wrappers import Response
 
-from ..request import HandlerRequest, Unsupported
+from ..headers import safe_location
+from ..request import HandlerRequest
 from .apache import (
     HTTP_MOVED_PERMANENTLY,
     HTTP_MOVED_TEMPORARILY,
@@ -32,6 +29,7 @@ from .apache import (
     SERVER_RETURN,
     unsupported_names,
 )
+from .request import Unsupported
 
 
 class StringField(str):
@@ -197,27 +195,17 @@ def parse_qsl(qs: str, keep_blank_values: int = 0, strict_parsing: int = 0) -> l
     return _parse_qsl(qs, bool(keep_blank_values), bool(strict_parsing))
 
 
-#: Characters a Location may not hold: controls would split the header or hide a scheme.
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
-
-
 def redirect(req: HandlerRequest, location: str, permanent: int = 0,
              text: str | None = None) -> NoReturn:
     """Send the client to *location* and end the handler, as mod_python's ``util.redirect``.
 
     A 302, or a 301 when *permanent*; the body is *text* (HTML) or a short page linking to
-    the new place. *location* must be relative or http(s): another scheme
-    (``javascript:``, ``data:``) or a control character is a 400. Spaces, quotes and
-    non-ASCII are %-encoded. Headers already in ``req.headers_out`` (cookies) are kept.
+    the new place. *location* must be a path or an http(s) URL: another scheme
+    (``javascript:``, ``data:``), a scheme-relative ``//host`` (an open redirect) or a
+    control character is a 400. Spaces, quotes and non-ASCII are %-encoded. Headers
+    already in ``req.headers_out`` (cookies) are kept.
     """
-    target = location.strip(" ")
-    try:
-        scheme = urlsplit(target).scheme.lower()
-    except ValueError:  # a malformed IPv6 host: http://[x
-        scheme = "?"
-    if _CONTROL.search(target) or scheme not in ("", "http", "https"):
-        raise BadRequest("A redirect may only go to a relative or an http(s) URL.")
-    target = iri_to_uri(target)
+    target = safe_location(location, req.request.host, any_host=True)
     code = HTTP_MOVED_PERMANENTLY if permanent else HTTP_MOVED_TEMPORARILY
     if text is None:
         response = _redirect_response(target, code)
