@@ -26,6 +26,10 @@ _PLACEHOLDER = re.compile(r"@([A-Z_]+)@")
 #: A URL path Apache accepts unquoted, without surprises: ``/``, ``/py``, ``/a/b.cgi``.
 _MOUNT = re.compile(r"/|(?:/[A-Za-z0-9._~-]+)+", re.ASCII)
 _EXAMPLE_FOLDER = "/srv/webquiz/mypages"
+_LOAD_WSGI = re.compile(r'^\s*LoadModule\s+wsgi_module\s+"?([^"\s]+)"?', re.M)
+#: The Python a module links against (``libpython3.11.so.1.0``), or names (``-py311``).
+_LIBPYTHON = re.compile(rb"libpython(\d)\.(\d+)")
+_PY_IN_NAME = re.compile(r"(?:py|cpython-)(\d)(\d{1,2})\b")
 
 
 class ConfigError(Exception):
@@ -85,6 +89,74 @@ def load_module_line(scripts: Path) -> str:
                 return line.strip()
     return ("# LoadModule wsgi_module ...  (not found: pip install 'webquiz[apache]', then "
             "copy the line `mod_wsgi-express module-config` prints)")
+
+
+def module_python(module: Path) -> tuple[int, int] | None:
+    """The Python version a mod_wsgi module was built for: the libpython it links, else
+    the version in its file name (``mod_wsgi-py311...so``); None when neither says."""
+    try:
+        data = module.read_bytes()
+    except OSError:
+        return None
+    linked = _LIBPYTHON.search(data)
+    if linked:
+        return int(linked[1]), int(linked[2])
+    named = _PY_IN_NAME.search(module.name)
+    return (int(named[1]), int(named[2])) if named else None
+
+
+def apache_wsgi_modules() -> list[tuple[Path, Path]]:
+    """The mod_wsgi modules the system's Apache loads itself: (config file, module).
+
+    Debian's modules are enabled in $APACHE_CONFDIR/mods-enabled (the variable
+    apache2ctl reads; /etc/apache2 by default), Red Hat's in /etc/httpd/conf.modules.d;
+    a relative module path is under ServerRoot.
+    """
+    confdir = Path(os.environ.get("APACHE_CONFDIR", "/etc/apache2"))
+    places = [(confdir / "mods-enabled", "*.load", Path("/usr/lib/apache2")),
+              (Path("/etc/httpd/conf.modules.d"), "*.conf", Path("/etc/httpd"))]
+    found = []
+    for folder, pattern, server_root in places:
+        for conf in sorted(folder.glob(pattern)) if folder.is_dir() else ():
+            try:
+                text = conf.read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+            for match in _LOAD_WSGI.finditer(text):
+                found.append((conf, server_root / match[1]))  # an absolute path stays
+    return found
+
+
+def python_mismatches(snippet: str) -> list[str]:
+    """Warnings for each mod_wsgi that would run this venv but was built for another Python.
+
+    mod_wsgi embeds one Python; its daemons load the venv named by python-home. When the
+    two differ, the daemons die at start ("No module named 'encodings'") and every
+    request gets a 503. Apache's own mod_wsgi wins over the snippet's LoadModule line
+    (which sits in ``<IfModule !wsgi_module>``).
+    """
+    here = sys.version_info[:2]
+    shown = f"{here[0]}.{here[1]}"
+    problems = []
+    for conf, module in apache_wsgi_modules():
+        built = module_python(module)
+        if built and built != here:
+            problems.append(
+                f"Apache already loads mod_wsgi from {module} ({conf}), built for Python "
+                f"{built[0]}.{built[1]}; this venv ({sys.prefix}) is Python {shown}. The "
+                "snippet's LoadModule line is skipped and the daemons would fail to start "
+                "(\"No module named 'encodings'\" in the error log, 503 for every page). "
+                "Disable that module (`a2dismod wsgi`) so the snippet loads this venv's own, "
+                f"or build the venv with Python {built[0]}.{built[1]}.")
+    for match in _LOAD_WSGI.finditer(snippet):
+        module = Path(match[1])
+        built = module_python(module)
+        if built and built != here:
+            problems.append(
+                f"the LoadModule line names {module}, built for Python {built[0]}.{built[1]}; "
+                f"this venv ({sys.prefix}) is Python {shown}: install mod_wsgi into this "
+                "venv (pip install 'webquiz[apache]') and print the snippet again.")
+    return problems
 
 
 def values(

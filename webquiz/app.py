@@ -36,7 +36,10 @@ from .log import log
 from .request import HandlerRequest, client_text, wsgi_text
 from .results import HandlerExit
 
-__all__ = ["HANDLERS_ENV", "MAX_UPLOAD_ENV", "WebQuiz", "make_app", "suspicious_path"]
+__all__ = ["HANDLERS_ENV", "MAX_UPLOAD_ENV", "PROBE", "WebQuiz", "make_app", "suspicious_path"]
+
+#: [doctor hook] The deployment probe's path: what `webquiz doctor` asks (webquiz/probe.py).
+PROBE = ASSETS + "/probe"
 
 
 def suspicious_path(environ: dict[str, Any]) -> bool:
@@ -111,6 +114,10 @@ class WebQuiz:
         client_text(path, "URL path")
         if path in ("", "/"):
             return self.builtin.index(environ)
+        if path == PROBE or path.startswith(PROBE + "/"):  # [doctor hook] webquiz/probe.py
+            from .probe import probe  # imported by probe requests only (CGI start-up)
+
+            return probe(environ, enabled=self.settings.probe)
         if path == ASSETS or path.startswith(ASSETS + "/"):
             return self.builtin.assets(environ, path)
         match = ROUTE.fullmatch(path)
@@ -207,6 +214,7 @@ def make_app(
     title: str | None = None,
     tagline: str | None = None,
     setup: tuple[Callable[[], Any], ...] = (),
+    probe: bool = True,
 ) -> WebQuiz:
     """Return the WSGI application serving *handlers* (default: $WEBQUIZ_HANDLERS or the pack).
 
@@ -217,6 +225,8 @@ def make_app(
     ``title`` and ``tagline`` head the index (default: the folder's ``__init__.py``
     docstring, its first line and first paragraph). ``setup`` callables run once before
     the folder's first module is imported (a compatibility layer's import alias).
+    ``probe=False`` turns off the deployment probe at ``/_webquiz/probe`` (webquiz doctor).
     """
     return WebQuiz(handlers, gateway=gateway, debug=debug, eager=eager, max_upload=max_upload,
-                   show_source=show_source, title=title, tagline=tagline, setup=setup)
+                   show_source=show_source, title=title, tagline=tagline, setup=setup,
+                   probe=probe)

@@ -1,5 +1,5 @@
 """The ``webquiz`` command: ``serve`` the pack locally, list its ``routes``, start a page
-with ``new``, print an ``apache-config``."""
+with ``new``, print an ``apache-config``, check a deployment with ``doctor``."""
 
 from __future__ import annotations
 
@@ -125,7 +125,7 @@ def cmd_routes(args: argparse.Namespace) -> int:
 
 def cmd_apache_config(args: argparse.Namespace) -> int:
     """Print (or write, for htaccess) an Apache snippet with this machine's paths filled in."""
-    from .apacheconf import ConfigError, render, write_htaccess
+    from .apacheconf import ConfigError, python_mismatches, render, write_htaccess
 
     try:
         if args.write:
@@ -134,11 +134,23 @@ def cmd_apache_config(args: argparse.Namespace) -> int:
             for path in write_htaccess(args.write, mount=args.mount, handlers=args.handlers):
                 print(f"webquiz: wrote {path}", file=sys.stderr)
         else:
-            print(render(args.kind, mount=args.mount, handlers=args.handlers), end="")
+            snippet = render(args.kind, mount=args.mount, handlers=args.handlers)
+            if args.kind == "wsgi":
+                for problem in python_mismatches(snippet):
+                    print(f"webquiz: warning: {problem}", file=sys.stderr)
+            print(snippet, end="")
     except (ConfigError, OSError) as exc:
         print(f"webquiz: {exc}", file=sys.stderr)
         return 2
     return 0
+
+
+def cmd_doctor(args: argparse.Namespace) -> int:
+    """Compare a running deployment with the app in process, check its traps, name fixes."""
+    from .doctor import main as doctor
+
+    return doctor(args.url, args.handlers, as_json_output=args.json, max_body=args.max_body,
+                  timeout=args.timeout)
 
 
 def cmd_new(args: argparse.Namespace) -> int:
@@ -231,6 +243,25 @@ def build_parser() -> argparse.ArgumentParser:
     apache.add_argument("--write", metavar="DIR",
                         help="htaccess only: write .htaccess and webquiz.cgi into DIR")
     apache.set_defaults(func=cmd_apache_config)
+
+    doctor = sub.add_parser(
+        "doctor", help="check a running deployment against the app in process",
+        description="Request every page from the server at URL and from the app in this "
+        "process and compare them; check the deployment's traps through the probe at "
+        "URL/_webquiz/probe (mount, PATH_INFO, Authorization, body size, chunked bodies, "
+        "stray output, security headers). Prints a table and, for each failure, the "
+        "directive that fixes it; exits 1 when a check failed.",
+    )
+    doctor.add_argument("url", help="where the pack answers, e.g. http://localhost/py")
+    doctor.add_argument("--handlers", metavar="DIR",
+                        help="the folder the server serves (default: $WEBQUIZ_HANDLERS, "
+                        "else the pack's own)")
+    doctor.add_argument("--json", action="store_true", help="print the result as JSON")
+    doctor.add_argument("--max-body", type=int, default=16 * 1024 * 1024, metavar="BYTES",
+                        help="the largest request body to send (default 16 MiB)")
+    doctor.add_argument("--timeout", type=float, default=30, metavar="SECONDS",
+                        help="how long to wait for each answer (default 30)")
+    doctor.set_defaults(func=cmd_doctor)
     return parser
 
 

@@ -52,6 +52,8 @@ class Settings:
     #: Called once, in order, before the folder's first module is imported: what a
     #: compatibility layer needs in place for the handlers written for it (an import alias).
     setup: tuple[Callable[[], Any], ...] = ()
+    #: [doctor hook] Whether /_webquiz/probe answers (webquiz/probe.py).
+    probe: bool = True
 
     @property
     def is_pack(self) -> bool:
@@ -70,6 +72,7 @@ def settings(
     title: str | None = None,
     tagline: str | None = None,
     setup: tuple[Callable[[], Any], ...] = (),
+    probe: bool = True,
 ) -> Settings:
     """Resolve ``make_app``'s arguments: the folder and upload cap from the environment when
     not given; the source view on by default for the pack's own pages only (a user's
@@ -77,4 +80,5 @@ def settings(
     folder = resolve_handlers_dir(handlers)
     cap = max_upload or int(os.environ.get(MAX_UPLOAD_ENV, MAX_UPLOAD))
     shown = folder == default_handlers_dir().resolve() if show_source is None else show_source
-    return Settings(folder, gateway, debug, eager, cap, shown, title, tagline, tuple(setup))
+    return Settings(folder, gateway, debug, eager, cap, shown, title, tagline, tuple(setup),
+                    probe)
