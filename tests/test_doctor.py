@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from doctor_setups import FAULTS, SMALL_BODY, start_faulty, start_without_socket_folder
 from gateway_servers import world_readable_dir
+from support import HANDLERS, require, server_env
 from werkzeug.test import Client
 
-from conftest import HANDLERS, require, server_env
 from webquiz import make_app
 from webquiz.doctor_compare import junk_before, shape
 from webquiz.doctor_requests import Answer
@@ -190,7 +190,7 @@ def test_a_server_of_another_folder_shows_the_pages_that_differ(gateway):
 @pytest.mark.slow
 def test_with_the_probe_off_the_pages_are_still_compared(serve):
     server = serve("--handlers", str(HANDLERS), env=server_env(WEBQUIZ_PROBE="0"))
-    result = doctor(server.url, "--handlers", str(HANDLERS), "--json")
+    result = doctor(server.url(""), "--handlers", str(HANDLERS), "--json")
     checks = verdicts(result)
     assert result.returncode == 0, result.stdout
     assert checks["probe"]["verdict"] == "skip" and checks["probe"]["got"] == "turned off"

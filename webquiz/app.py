@@ -36,10 +36,7 @@ from .log import log
 from .request import HandlerRequest, client_text, wsgi_text
 from .results import HandlerExit
 
-__all__ = ["HANDLERS_ENV", "MAX_UPLOAD_ENV", "PROBE", "WebQuiz", "make_app", "suspicious_path"]
-
-#: [doctor hook] The deployment probe's path: what `webquiz doctor` asks (webquiz/probe.py).
-PROBE = ASSETS + "/probe"
+__all__ = ["HANDLERS_ENV", "MAX_UPLOAD_ENV", "WebQuiz", "make_app", "suspicious_path"]
 
 
 def suspicious_path(environ: dict[str, Any]) -> bool:
@@ -114,10 +111,6 @@ class WebQuiz:
         client_text(path, "URL path")
         if path in ("", "/"):
             return self.builtin.index(environ)
-        if path == PROBE or path.startswith(PROBE + "/"):  # [doctor hook] webquiz/probe.py
-            from .probe import probe  # imported by probe requests only (CGI start-up)
-
-            return probe(environ, enabled=self.settings.probe)
         if path == ASSETS or path.startswith(ASSETS + "/"):
             return self.builtin.assets(environ, path)
         match = ROUTE.fullmatch(path)

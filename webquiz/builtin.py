@@ -1,5 +1,6 @@
 """The pages the machinery serves itself: the index at ``/``, and under ``/_webquiz/`` the
-files shipped in ``webquiz/static/`` (the stylesheet) and the source view of the handlers.
+files shipped in ``webquiz/static/`` (the stylesheet), the source view of the handlers,
+and the deployment probe that ``webquiz doctor`` asks (``webquiz/probe.py``).
 
 ``/_webquiz/`` can never be a handler's URL (names starting with ``_`` are never routed),
 so nothing here collides with a page. Every name in such a URL only looks up a table
@@ -59,6 +60,9 @@ _SOURCE_HELPER = Markup(
 )
 #: Where the plain text of a handler file is served, for download.
 RAW = ASSETS + "/raw/"
+#: The deployment probe's path: what ``webquiz doctor`` asks (anything after it is its
+#: PATH_INFO).
+PROBE = ASSETS + "/probe"
 #: Content types of the files the static folder may hold, by extension.
 STATIC_TYPES = {
     "css": "text/css; charset=utf-8",
@@ -108,6 +112,7 @@ class BuiltinPages:
     def __init__(self, table: HandlerTable, settings: Settings) -> None:
         self.table = table
         self.show_source = settings.show_source
+        self.probe = settings.probe
         self.title, self.tagline = site_words(settings)
         #: The static folder's files, by name: the only names ``/_webquiz/NAME`` serves.
         self.static = {
@@ -149,6 +154,10 @@ class BuiltinPages:
     def assets(self, environ: dict[str, Any], path: str) -> WSGIApp:
         """What ``/_webquiz/...`` names: a static file, a handler's source; else a 404."""
         rest = path[len(ASSETS) + 1:]
+        if path == PROBE or path.startswith(PROBE + "/"):
+            from .probe import probe  # imported by probe requests only (CGI start-up)
+
+            return probe(environ, enabled=self.probe)
         if rest in self.static:
             _only_get(environ)
             return self.static_file(environ, rest)

@@ -37,7 +37,8 @@ from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from . import __version__
-from .app import PROBE, make_app
+from .app import make_app
+from .builtin import PROBE
 from .doctor_compare import body_differences, header_differences, junk_before, shape
 from .doctor_requests import (
     CHUNKS,
